@@ -50,7 +50,7 @@ public struct AddressPool: Hashable, Sendable {
             self.serviceSelectors = serviceSelectors
         }
 
-        enum CodingKeys: String, CodingKey { case priority, namespaces, namespaceSelectors, serviceSelectors }
+        enum CodingKeys: String, CodingKey, CaseIterable { case priority, namespaces, namespaceSelectors, serviceSelectors }
 
         /// Decodes with every key optional.
         public init(from decoder: any Decoder) throws {
@@ -79,7 +79,7 @@ public struct AddressPool: Hashable, Sendable {
 }
 
 extension AddressPool: Codable {
-    enum CodingKeys: String, CodingKey { case name, addresses, autoAssign, avoidBuggyIPs, serviceAllocation, labels }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, addresses, autoAssign, avoidBuggyIPs, serviceAllocation, labels }
 
     /// Decodes lbd's schema: `name` and `addresses` are required.
     public init(from decoder: any Decoder) throws {

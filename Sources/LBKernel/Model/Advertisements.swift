@@ -90,7 +90,7 @@ extension Layer2Advertisement: PoolSelecting {}
 extension BGPAdvertisement: PoolSelecting {}
 
 extension Layer2Advertisement: Codable {
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, ipAddressPools, ipAddressPoolSelectors, nodeSelectors, interfaces, serviceSelectors
     }
 
@@ -118,7 +118,7 @@ extension Layer2Advertisement: Codable {
 }
 
 extension BGPAdvertisement: Codable {
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, aggregationLength, aggregationLengthV6, localPref, communities, ipAddressPools,
              ipAddressPoolSelectors, nodeSelectors, peers, serviceSelectors
     }

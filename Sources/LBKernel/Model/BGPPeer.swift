@@ -101,7 +101,7 @@ public struct SecretReference: Hashable, Sendable, Codable {
 }
 
 extension BGPPeer: Codable {
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, myASN, peerASN, dynamicASN, localASN, peerAddress, interface, sourceAddress, peerPort, holdTime,
              keepaliveTime, connectTime, routerID, nodeSelectors, password, passwordSecret, bfdProfile,
              enableGracefulRestart, ebgpMultiHop, vrf, dualStackAddressFamily

@@ -32,7 +32,7 @@ public struct LabelSelector: Hashable, Sendable, Codable {
             self.values = values
         }
 
-        enum CodingKeys: String, CodingKey { case key, `operator`, values }
+        enum CodingKeys: String, CodingKey, CaseIterable { case key, `operator`, values }
 
         /// Decodes a requirement; `values` may be omitted.
         public init(from decoder: any Decoder) throws {
@@ -55,7 +55,7 @@ public struct LabelSelector: Hashable, Sendable, Codable {
         case doesNotExist = "DoesNotExist"
     }
 
-    enum CodingKeys: String, CodingKey { case matchLabels, matchExpressions }
+    enum CodingKeys: String, CodingKey, CaseIterable { case matchLabels, matchExpressions }
 
     /// Decodes a selector; both keys may be omitted.
     public init(from decoder: any Decoder) throws {

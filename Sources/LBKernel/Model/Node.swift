@@ -17,7 +17,7 @@ public struct Node: Hashable, Sendable, Codable, Comparable {
         self.networkUnavailable = networkUnavailable
     }
 
-    enum CodingKeys: String, CodingKey { case name, labels, networkUnavailable }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, labels, networkUnavailable }
 
     /// Decodes a node; only `name` is required.
     public init(from decoder: any Decoder) throws {

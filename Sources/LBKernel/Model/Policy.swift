@@ -51,7 +51,7 @@ public struct Policy: Hashable, Sendable {
 }
 
 extension Policy: Codable {
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case pools, layer2Advertisements, bgpAdvertisements, bgpPeers, communities, bfdProfiles, namespaceLabels
     }
 
