@@ -1,0 +1,50 @@
+public import ServiceLifecycle
+
+/// A complete picture published by a source: every service it knows, the policy it holds, and the nodes.
+///
+/// Sources publish whole snapshots, never deltas, so a lost update can never leave the kernel out of step.
+public struct SourceSnapshot: Hashable, Sendable {
+    /// Every service that wants an address.
+    public var services: [Service]
+    /// The policy this source contributes (pools, advertisements, …); empty when it has none.
+    public var policy: Policy
+    /// The nodes this source knows; empty when it knows none (the kernel then uses its own node).
+    public var nodes: [Node]
+    /// Addresses recorded earlier (Service status, a state file), replayed first after a restart.
+    public var recorded: [ServiceID: [IPAddress]]
+
+    /// Creates a snapshot.
+    public init(services: [Service] = [], policy: Policy = .empty, nodes: [Node] = [],
+                recorded: [ServiceID: [IPAddress]] = [:]) {
+        self.services = services
+        self.policy = policy
+        self.nodes = nodes
+        self.recorded = recorded
+    }
+}
+
+/// What the kernel decided, handed back to every source so it can record it.
+public struct AllocationReport: Hashable, Sendable {
+    /// The allocator's outcome: addresses held and failures.
+    public var outcome: AllocationOutcome
+    /// The announcement plan for every service and node.
+    public var plan: AnnouncementPlan
+
+    /// Creates a report.
+    public init(outcome: AllocationOutcome, plan: AnnouncementPlan) {
+        self.outcome = outcome
+        self.plan = plan
+    }
+}
+
+/// Publishes services and policy, and records the allocations the kernel makes for them.
+///
+/// `run()` watches whatever the source reads and yields a new complete ``SourceSnapshot`` on ``snapshots`` at
+/// every change; it returns on graceful shutdown and then finishes the stream.
+public protocol AddressSource: ServiceLifecycle.Service {
+    /// The snapshots, newest last; the kernel only ever uses the latest one.
+    var snapshots: AsyncStream<SourceSnapshot> { get }
+
+    /// Records the kernel's decisions for this source's services (Service status, a state file, …).
+    func record(_ report: AllocationReport) async throws
+}
