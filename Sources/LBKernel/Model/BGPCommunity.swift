@@ -24,7 +24,7 @@ public enum BGPCommunity: Hashable, Comparable, Sendable, CustomStringConvertibl
             }
             var values: [UInt32] = []
             for part in parts.dropFirst() {
-                guard let v = UInt32(part) else {
+                guard let v = BGPCommunity.number(part, as: UInt32.self) else {
                     throw ParseError(text: text, reason: "'\(part)' is not a number from 0 to 4294967295")
                 }
                 values.append(v)
@@ -35,13 +35,22 @@ public enum BGPCommunity: Hashable, Comparable, Sendable, CustomStringConvertibl
         guard parts.count == 2 else {
             throw ParseError(text: text, reason: "a community is <asn>:<value> (16 bits each) or large:<a>:<b>:<c>")
         }
-        guard let high = UInt16(parts[0]) else {
+        guard let high = BGPCommunity.number(parts[0], as: UInt16.self) else {
             throw ParseError(text: text, reason: "'\(parts[0])' is not a number from 0 to 65535")
         }
-        guard let low = UInt16(parts[1]) else {
+        guard let low = BGPCommunity.number(parts[1], as: UInt16.self) else {
             throw ParseError(text: text, reason: "'\(parts[1])' is not a number from 0 to 65535")
         }
         self = .standard(high, low)
+    }
+
+    /// A decimal number of ASCII digits only, as Go's `strconv.ParseUint` reads it (Swift's `UInt16("+1")` accepts a
+    /// sign, which MetalLB rejects).
+    private static func number<T: FixedWidthInteger>(_ text: Substring, as type: T.Type) -> T? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            return nil
+        }
+        return T(text)
     }
 
     /// True for a large community.

@@ -57,21 +57,29 @@ public struct ServicePort: Hashable, Comparable, Sendable, CustomStringConvertib
         self.port = port
     }
 
-    /// Parses `TCP/80`, `udp/53` or a bare `80` (TCP).
+    /// Parses `TCP/80`, `udp/53` or a bare `80` (TCP); the number is 1–65535 in plain digits, as in Kubernetes.
     public init?(_ text: String) {
-        let parts = text.split(separator: "/")
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         switch parts.count {
         case 1:
-            guard let port = UInt16(parts[0]) else { return nil }
+            guard let port = ServicePort.number(parts[0]) else { return nil }
             self.init(.tcp, port)
         case 2:
-            guard let proto = TransportProtocol(rawValue: parts[0].uppercased()), let port = UInt16(parts[1]) else {
+            guard let proto = TransportProtocol(rawValue: parts[0].uppercased()),
+                  let port = ServicePort.number(parts[1]) else {
                 return nil
             }
             self.init(proto, port)
         default:
             return nil
         }
+    }
+
+    /// A port number 1–65535 written in ASCII digits only (no sign, no spaces).
+    private static func number(_ text: Substring) -> UInt16? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let port = UInt16(text), port != 0 else { return nil }
+        return port
     }
 
     /// `TCP/80`.
@@ -87,7 +95,13 @@ extension ServicePort: Codable {
     /// Decodes `TCP/80` text or a bare number.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let number = try? container.decode(UInt16.self) { self.init(.tcp, number); return }
+        if let number = try? container.decode(UInt16.self) {
+            guard number != 0 else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "port 0 is not a service port (1-65535)")
+            }
+            self.init(.tcp, number)
+            return
+        }
         let text = try container.decode(String.self)
         guard let port = ServicePort(text) else {
             throw DecodingError.dataCorruptedError(
