@@ -39,7 +39,11 @@ let package = Package(
         ),
         .target(
             name: "LBKernelTestKit",
-            dependencies: ["LBKernel"],
+            dependencies: [
+                "LBKernel",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -47,6 +51,9 @@ let package = Package(
             dependencies: [
                 "LBKernel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -60,14 +67,24 @@ let package = Package(
         // The complete custom announcer walked through in docs/writing-a-plugin.md.
         .executableTarget(
             name: "CustomAnnouncerExample",
-            dependencies: ["LBKernel"],
+            dependencies: [
+                "LBKernel",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             path: "Examples/CustomAnnouncer",
             swiftSettings: strictSettings
         ),
         // The kernel embedded in another Swift program, as docs/embedding.md shows.
         .executableTarget(
             name: "EmbeddingExample",
-            dependencies: ["LBKernel"],
+            dependencies: [
+                "LBKernel",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             path: "Examples/Embedding",
             swiftSettings: strictSettings
         ),
@@ -76,6 +93,7 @@ let package = Package(
             dependencies: [
                 "LBKernel",
                 "LBKernelTestKit",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Fixtures")],
@@ -88,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "lbdTests",
-            dependencies: ["lbd", "LBKernel", "LBKernelTestKit"],
+            dependencies: ["LBKernel", "LBKernelTestKit"],
             swiftSettings: strictSettings
         ),
     ]

@@ -97,7 +97,12 @@ public struct YAMLNode: Hashable, Sendable {
 
     private static func syntaxProblem(_ error: YamlError, file: String) -> ConfigProblem {
         switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return ConfigProblem(.duplicate, "key \(keys) appears twice in the same mapping",
+                                 location: SourceLocation(file: file, line: context.mark.line, column: context.mark.column))
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
             let detail = context.map { "\(problem) \($0.text)" } ?? problem
             return ConfigProblem(.syntax, "invalid YAML: \(detail)",
                                  location: SourceLocation(file: file, line: mark.line, column: mark.column))

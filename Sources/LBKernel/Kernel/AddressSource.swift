@@ -48,3 +48,13 @@ public protocol AddressSource: ServiceLifecycle.Service {
     /// Records the kernel's decisions for this source's services (Service status, a state file, …).
     func record(_ report: AllocationReport) async throws
 }
+
+/// A source that can say, without starting, what its first snapshot would be: `lbd check` and `lbd plan` use it
+/// to validate and preview configuration offline.
+public protocol PreviewableSource: AddressSource {
+    /// Reads everything the source would read at start and returns the snapshot it would publish.
+    ///
+    /// - Throws: ``ConfigError`` listing every problem (file, line, key, rule), or any other error for
+    ///   unreadable inputs.
+    func previewSnapshot() async throws -> SourceSnapshot
+}

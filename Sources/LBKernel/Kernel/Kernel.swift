@@ -43,7 +43,7 @@ public final class Kernel: ServiceLifecycle.Service, Sendable {
 
     /// Creates a kernel; it does nothing until `run()`.
     public init(configuration: Configuration, sources: [any AddressSource], announcers: [any Announcer],
-                allocator: any AddressAllocator, logger: Logger = Logger(label: "lbd.kernel")) {
+                allocator: any AddressAllocator = PoolAllocator(), logger: Logger = Logger(label: "lbd.kernel")) {
         self.configuration = configuration
         self.sources = sources
         self.announcers = announcers

@@ -1,0 +1,14 @@
+import LBKernel
+
+/// The only list of plugins linked into this lbd binary.
+///
+/// A plugin module adds one line here (and a dependency in Package.swift); nothing else in lbd names plugins.
+enum BuiltInPlugins {
+    /// A registry with every linked plugin.
+    static func registry() -> PluginRegistry {
+        var registry = PluginRegistry()
+        registry.register(source: FileSource.self)
+        registry.register(announcer: LogAnnouncer.self)
+        return registry
+    }
+}
