@@ -156,13 +156,13 @@ extension PolicyCase {
             bgpAdvertisements: [BGPAdvertisement(name: "a", aggregationLengthV6: 129)]), (.invalidValue, "use 1 to 128")),
         PolicyCase("aggregation 24 on a /26 entry", Policy(
             pools: [pool("p", "10.0.0.0/26")], bgpAdvertisements: [BGPAdvertisement(name: "a", aggregationLength: 24)]),
-                   (.conflict, "24 is shorter than the /26 in pool \"p\" addresses[0]")),
+                   (.invalidValue, "24 is shorter than the /26 in pool \"p\" addresses[0]")),
         PolicyCase("aggregation 25 on a .2-.254 range (widest CIDR /26)", Policy(
             pools: [pool("r", "10.1.0.2-10.1.0.254")], bgpAdvertisements: [BGPAdvertisement(name: "a", aggregationLength: 25)]),
-                   (.conflict, "the /26 in pool \"r\"")),
+                   (.invalidValue, "the /26 in pool \"r\"")),
         PolicyCase("IPv6 aggregation 48 on a /64 entry", Policy(
             pools: [v6], bgpAdvertisements: [BGPAdvertisement(name: "a", aggregationLengthV6: 48)]),
-                   (.conflict, "48 is shorter than the /64")),
+                   (.invalidValue, "48 is shorter than the /64")),
         PolicyCase("serviceSelectors with non-default aggregation", Policy(bgpAdvertisements: [
             BGPAdvertisement(name: "a", aggregationLength: 24, serviceSelectors: [zone("a")])]),
                    (.conflict, "serviceSelectors and a non-default aggregationLength are mutually exclusive")),
@@ -248,7 +248,7 @@ extension PolicyCase {
         PolicyCase("BFD profile values out of range", Policy(bfdProfiles: [
             BFDProfile(name: "b", receiveInterval: 9, transmitInterval: 60001, echoInterval: 10, detectMultiplier: 1,
                        minimumTtl: 255)]),
-                   (.invalidValue, "9 is out of range; use 10 to 60000 milliseconds"),
+                   (.invalidValue, "receiveInterval 9 is out of range; use 10 to 60000 milliseconds"),
                    (.invalidValue, "60001 is out of range"), (.invalidValue, "1 is out of range; use 2 to 255"),
                    (.invalidValue, "255 is out of range; use 1 to 254")),
         PolicyCase("two BFD profiles with one name", Policy(bfdProfiles: [BFDProfile(name: "b"), BFDProfile(name: "b")]),

@@ -68,7 +68,7 @@ extension Policy {
                 valid.insert(family)
             } else {
                 problems.add(.invalidValue, object, field,
-                             "\(length) is not an \(family) prefix length; use 1 to \(family.bitWidth) "
+                             "\(field) \(length) is not an \(family) prefix length; use 1 to \(family.bitWidth) "
                              + "(\(family.bitWidth), the default, announces each address on its own)")
             }
             if !ad.serviceSelectors.isEmpty && length != family.bitWidth {
@@ -82,8 +82,8 @@ extension Policy {
                 let length = ad.aggregationLength(for: block.family)
                 guard let widest = block.prefixes.map(\.length).min(), length < widest else { continue }
                 let field = block.family == .ipv4 ? "aggregationLength" : "aggregationLengthV6"
-                problems.add(.conflict, object, field,
-                             "\(length) is shorter than the /\(widest) in \(PolicyObjectKind.pool.label(pool.name, index: p)) "
+                problems.add(.invalidValue, object, field,
+                             "\(field) \(length) is shorter than the /\(widest) in \(PolicyObjectKind.pool.label(pool.name, index: p)) "
                              + "addresses[\(e)] (\(block)); an entry can only be rolled up into prefixes at least as "
                              + "long as its widest CIDR: use \(widest) or more, or widen the entry")
             }

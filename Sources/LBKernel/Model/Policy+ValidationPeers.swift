@@ -173,7 +173,7 @@ extension Policy {
             for (field, value, range, unit) in checks {
                 if let value, !range.contains(value) {
                     problems.add(.invalidValue, object, field,
-                                 "\(value) is out of range; use \(range.lowerBound) to \(range.upperBound)\(unit)")
+                                 "\(field) \(value) is out of range; use \(range.lowerBound) to \(range.upperBound)\(unit)")
                 }
             }
         }

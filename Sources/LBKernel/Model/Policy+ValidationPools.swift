@@ -9,7 +9,7 @@ extension Policy {
             let object = PolicyObjectKind.pool.label(pool.name, index: index)
             if pool.addresses.isEmpty {
                 problems.add(.missingKey, object, "addresses",
-                             "a pool needs at least one address entry, such as 10.0.0.0/24 or 10.0.0.10-10.0.0.20")
+                             "addresses is empty; a pool needs at least one address entry, such as 10.0.0.0/24 or 10.0.0.10-10.0.0.20")
             }
             if let allocation = pool.serviceAllocation {
                 problems.checkDuplicates(allocation.namespaces, field: "serviceAllocation.namespaces", object: object)
