@@ -15,7 +15,7 @@ import Synchronization
 /// the next start replays them through ``SourceSnapshot/recorded``, so every service keeps its addresses across
 /// restarts, including after `kill -9`. A state file that is corrupt or cut short stops `run()` with a
 /// ``StateFileError``; the file is left as it is for the user to fix or move away.
-public final class FileSource: AddressSource, Plugin {
+public final class FileSource: PreviewableSource, Plugin {
     /// `plugin: file`.
     public static let kind = "file"
 
@@ -40,6 +40,8 @@ public final class FileSource: AddressSource, Plugin {
         var lastGood: LoadedFiles?
         /// The problems of the last load; empty when it was good.
         var problems: [ConfigProblem] = []
+        /// How many snapshots were published.
+        var published = 0
     }
 
     /// Creates the source from its plugin file; nothing is read until `run()`.
@@ -58,6 +60,9 @@ public final class FileSource: AddressSource, Plugin {
 
     /// The content of the last good load (the one in force), or nil when the files were never valid.
     public var lastGoodFiles: LoadedFiles? { loadState.withLock { $0.lastGood } }
+
+    /// How many snapshots were published since the source was created.
+    var publishedCount: Int { loadState.withLock { $0.published } }
 
     /// The allocations the state file holds, as last written or read.
     public var recordedAllocations: [ServiceID: Allocation] { recorded.withLock { $0 } }
@@ -98,6 +103,26 @@ public final class FileSource: AddressSource, Plugin {
         logger.debug("recorded \(allocations.count) allocation(s) in \(stateFile.path)")
     }
 
+    /// The snapshot `run()` would publish first, for `lbd check` and `lbd plan`; nothing is written.
+    ///
+    /// - Throws: ``ConfigError`` with every problem of the files and, when the state file cannot be used, a
+    ///   problem naming it.
+    public func previewSnapshot() async throws -> SourceSnapshot {
+        var problems: [ConfigProblem] = []
+        var loaded = LoadedFiles()
+        do { loaded = try loader.load(paths: files) } catch { problems += error.problems }
+        var allocations: [ServiceID: Allocation] = [:]
+        do {
+            allocations = try stateFile.read() ?? [:]
+        } catch {
+            problems.append(ConfigProblem(error.code == .io ? .io : .invalidValue, error.description,
+                                          object: "state file", location: SourceLocation(file: error.path)))
+        }
+        if !problems.isEmpty { throw ConfigError(problems) }
+        return SourceSnapshot(services: loaded.services, policy: loaded.policy, nodes: loaded.nodes,
+                              recorded: allocations.mapValues(\.addresses))
+    }
+
     /// Loads the files again; publishes when they are valid and their content changed, logs their problems
     /// when they are not.
     func reload() {
@@ -117,11 +142,11 @@ public final class FileSource: AddressSource, Plugin {
         }
         let recordedAddresses = recorded.withLock { $0.mapValues(\.addresses) }
         let (changed, wasInvalid) = loadState.withLock { state in
-            defer {
-                state.lastGood = loaded
-                state.problems = []
-            }
-            return (state.lastGood != loaded, !state.problems.isEmpty)
+            let changed = state.lastGood != loaded, wasInvalid = !state.problems.isEmpty
+            state.lastGood = loaded
+            state.problems = []
+            if changed { state.published += 1 }
+            return (changed, wasInvalid)
         }
         if wasInvalid { logger.notice("\(files.joined(separator: ", ")) valid again") }
         guard changed else { return }

@@ -1,4 +1,4 @@
-internal import Glibc
+import Glibc
 
 /// What a set of files holds once loaded: the merged policy, the services and the nodes, in file order.
 public struct LoadedFiles: Hashable, Sendable {
@@ -90,11 +90,13 @@ public struct PolicyFileLoader: Sendable {
                     metalLBDocuments.append(node)
                     continue
                 }
-                if let kind = node["kind"]?.scalar ?? node["apiVersion"]?.scalar {
+                if node["kind"] != nil || node["apiVersion"] != nil {
+                    let kind = node["kind"]?.scalar ?? "?", apiVersion = node["apiVersion"]?.scalar ?? "?"
                     problems.append(ConfigProblem(
                         .unsupportedDocument,
-                        "'\(kind)' is not a document lbd reads: use lbd's own schema (no apiVersion or kind) or "
-                            + "a MetalLB resource (apiVersion metallb.io/v1beta1 or v1beta2)",
+                        "kind '\(kind)' of apiVersion '\(apiVersion)' is not a document lbd reads: use lbd's own "
+                            + "schema (no apiVersion or kind), a MetalLB resource (apiVersion metallb.io/v1beta1 or "
+                            + "v1beta2) or MetalLB's legacy ConfigMap",
                         location: node.location))
                     continue
                 }
@@ -152,17 +154,21 @@ public struct PolicyFileLoader: Sendable {
         return result
     }
 
-    /// True when `node` is a MetalLB resource rather than a document in lbd's own schema.
+    /// True when `node` is MetalLB configuration rather than a document in lbd's own schema.
+    ///
+    /// A document without `apiVersion` and `kind` that uses any of lbd's top-level keys is lbd's, even when it
+    /// also has a key of MetalLB's legacy config (such as `peers`), so the unknown key is reported against lbd's
+    /// schema.
     static func isMetalLBResource(_ node: YAMLNode) -> Bool {
-        node["apiVersion"]?.scalar?.hasPrefix("metallb.io/") == true
+        guard MetalLBImporter.recognizes(node) else { return false }
+        if node["apiVersion"] != nil || node["kind"] != nil { return true }
+        let lbdKeys = Set(LBDDocument.CodingKeys.allCaseNames)
+        return !(node.entries ?? []).contains { lbdKeys.contains($0.key) }
     }
 
-    /// The policy of MetalLB resources.
+    /// The policy of MetalLB documents.
     static func importMetalLB(_ documents: [YAMLNode]) throws(ConfigError) -> Policy {
-        throw ConfigError(documents.map { node in
-            ConfigProblem(.unsupportedDocument, "MetalLB resources cannot be read by this build of lbd yet",
-                          object: node["kind"]?.scalar, location: node.location)
-        })
+        try MetalLBImporter.policy(from: documents)
     }
 
     /// The whole content of the file at `path`.

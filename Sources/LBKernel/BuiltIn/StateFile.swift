@@ -120,12 +120,13 @@ public struct StateFile: Sendable {
     /// - Throws: ``StateFileError`` naming `path` and what is wrong.
     public static func decode(_ bytes: [UInt8], path: String) throws(StateFileError) -> [ServiceID: Allocation] {
         let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }
-        guard let first = bytes.first(where: { !isSpace($0) }), let last = bytes.last(where: { !isSpace($0) }) else {
+        guard let first = bytes.first(where: { !isSpace($0) }), let last = bytes.last(where: { !isSpace($0) })
+        else {
             throw StateFileError(.truncated, path: path, bytes.isEmpty
                 ? "is empty (0 bytes); it was probably cut short by a crash or a full disk"
                 : "holds only white space; it was probably cut short")
         }
-        if first == UInt8(ascii: "{") && last != UInt8(ascii: "}") {
+        if first == UInt8(ascii: "{") && (last != UInt8(ascii: "}") || endsInsideJSON(bytes)) {
             throw StateFileError(.truncated, path: path,
                                  "is cut short: its \(bytes.count) bytes end in the middle of the JSON")
         }
@@ -173,6 +174,25 @@ public struct StateFile: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// True when the brackets and strings of `bytes` are still open at its end: JSON cut short.
+    static func endsInsideJSON(_ bytes: [UInt8]) -> Bool {
+        var depth = 0, inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true }
+                else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            default: break
+            }
+        }
+        return inString || depth > 0
+    }
 
     /// The raw JSON form; addresses stay text so the checksum covers exactly what is written.
     struct Contents: Decodable {
