@@ -58,7 +58,8 @@ struct DocumentScope {
     /// Runs the indentation diagnosis on `node` and records what it finds.
     mutating func diagnose(_ node: YAMLNode, schema: MisindentationDiagnosis.Schema, place: String,
                            field: String = "") {
-        let diagnosis = MisindentationDiagnosis(node, schema: schema, place: place, field: field)
+        let diagnosis = MisindentationDiagnosis(node, schema: schema, place: place, field: field,
+                                                lineOffset: lineOffset ?? 0)
         displacements += diagnosis.displacements
         for problem in diagnosis.problems {
             if let location = problem.location {

@@ -8,7 +8,9 @@ extension MetalLBImport {
     /// line *key line + n* of the file. A one-line value is on the key's own line.
     mutating func addConfigMap(_ document: YAMLNode, name: String) {
         var scope = DocumentScope(object: "ConfigMap (\(name))")
-        if let configMapName = document["metadata"]?["name"]?.scalar { scope.object = "ConfigMap \"\(configMapName)\"" }
+        if let configMapName = (document["metadata"]?["name"] ?? document["name"])?.scalar {
+            scope.object = "ConfigMap \"\(configMapName)\""
+        }
         scope.diagnose(document, schema: .configMap, place: "the top level of the document")
         if let metadata = document["metadata"], metadata.value != .null {
             _ = scope.decode(ObjectMeta.self, from: metadata, field: "metadata")
@@ -36,6 +38,7 @@ extension MetalLBImport {
         } catch {
             inner.report(error, fieldPrefix: "data.config")
         }
+        recordDisplacements(of: inner)
         scope.append(inner)
     }
 }

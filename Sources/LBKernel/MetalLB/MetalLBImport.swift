@@ -25,6 +25,20 @@ struct MetalLBImport {
         var legacy: Bool
         /// The scope's line offset for config text embedded in a ConfigMap.
         var lineOffset: Int?
+        /// A resource's `metadata`, where the problems about its `name` and `labels` point.
+        var metadata: YAMLNode? = nil
+    }
+
+    /// Keys found outside their object, by file and the field path they belong at, with the line they are on.
+    private var displaced: [String: Int] = [:]
+
+    /// Remembers the keys a document's indentation diagnosis found outside their object.
+    mutating func recordDisplacements(of scope: DocumentScope) {
+        for moved in scope.displacements {
+            let location = scope.relocated(moved.location)
+            guard let line = location.line else { continue }
+            displaced["\(location.file)|\(moved.targetField).\(moved.key)"] = line
+        }
     }
 
     /// Remembers where the object labelled `label` (as ``PolicyObjectKind/label(_:index:)`` makes it) came from.
@@ -40,6 +54,7 @@ struct MetalLBImport {
         case .legacyConfig:
             var scope = DocumentScope(object: "MetalLB config (\(name))")
             addLegacyConfig(document, scope: &scope)
+            recordDisplacements(of: scope)
             problems += scope.problems
         case .resource(let apiVersion, let kind):
             addResource(document, apiVersion: apiVersion, kind: kind, name: name)
@@ -92,7 +107,12 @@ struct MetalLBImport {
         result.object = origin.object
         var node = origin.node
         var path = origin.field
-        for component in Self.components(of: problem.field ?? "") {
+        let components = Self.components(of: problem.field ?? "")
+        if let metadata = origin.metadata, case .key(let key)? = components.first, key == "name" || key == "labels" {
+            node = metadata
+            path = "metadata"
+        }
+        for component in components {
             switch component {
             case .key(let key):
                 let written = origin.legacy ? LegacyConfig.legacyKeys[key] ?? key : key
@@ -104,6 +124,10 @@ struct MetalLBImport {
             }
         }
         result.field = path.isEmpty ? nil : path
+        if let line = displaced["\(node.location.file)|\(path)"] {
+            result.message += " ('\(path.split(separator: ".").last ?? "")' is written at line \(line), outside this "
+                + "object; see the indentation problem reported there)"
+        }
         var location = node.location
         if let offset = origin.lineOffset {
             location = SourceLocation(file: location.file, line: location.line.map { $0 + offset }, column: nil)

@@ -42,7 +42,8 @@ extension MetalLBImport {
         }
         scope.object = "\(kind) \"\(objectName)\""
         let spec = document["spec"] ?? YAMLNode(.null, location: document.location)
-        let origin = Origin(node: spec, object: scope.object, field: "spec", legacy: false, lineOffset: nil)
+        let origin = Origin(node: spec, object: scope.object, field: "spec", legacy: false, lineOffset: nil,
+                            metadata: document["metadata"])
         switch kind {
         case "IPAddressPool":
             guard let s = scope.decode(IPAddressPoolSpec.self, from: spec, field: "spec") else { return }

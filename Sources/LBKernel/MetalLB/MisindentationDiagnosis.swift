@@ -67,8 +67,13 @@ struct MisindentationDiagnosis {
     /// The misplaced keys whose intended object was found.
     private(set) var displacements: [Displacement] = []
 
-    /// Diagnoses `node` against `schema`; `place` names the root in messages ("the top level of the config").
-    init(_ node: YAMLNode, schema: Schema, place: String, field: String = "") {
+    /// Added to line numbers quoted in messages (for config text embedded in a ConfigMap).
+    private let lineOffset: Int
+
+    /// Diagnoses `node` against `schema`; `place` names the root in messages ("the top level of the config");
+    /// `lineOffset` is added to the line numbers the messages quote.
+    init(_ node: YAMLNode, schema: Schema, place: String, field: String = "", lineOffset: Int = 0) {
+        self.lineOffset = lineOffset
         walk(Frame(node: node, schema: schema, place: place, field: field), ancestors: [])
     }
 
@@ -107,16 +112,17 @@ struct MisindentationDiagnosis {
         }
         if let (sibling, schema, isList) = home(for: key, in: frame, before: location) {
             let target = Self.join(frame.field, sibling.key)
-            let siblingLine = sibling.keyLocation.line.map { " (line \($0))" } ?? ""
+            let siblingLine = lineNote(sibling.keyLocation)
             if isList, let items = sibling.value.items, !items.isEmpty {
                 let (index, item) = Self.itemAbove(location, in: items)
                 let name = Self.itemName(item, index: index, list: sibling.key, schema: schema)
                 let header = Self.itemHeader(item)
-                let line = item.location.line.map { " (line \($0))" } ?? ""
+                let line = lineNote(item.location)
                 displacements.append(Displacement(key: key, targetField: "\(target)[\(index)]", location: location))
                 report("'\(key)' is at \(frame.place) instead of inside \(name): it belongs to the list item "
                        + "`\(header)`\(line) but is not indented under it; indent it under `\(header)`"
-                       + Self.shift(from: location, toAlignWith: item.entries?.first?.keyLocation))
+                       + Self.shift(from: location, toAlignWith: item.entries?.first?.keyLocation,
+                                    named: item.entries?.first?.key))
             } else if isList {
                 report("'\(key)' is at \(frame.place), but it belongs to an item of '\(sibling.key)'\(siblingLine), "
                        + "which is empty; write it inside a list item under '\(sibling.key):' "
@@ -130,7 +136,8 @@ struct MisindentationDiagnosis {
                 displacements.append(Displacement(key: key, targetField: target, location: location))
                 report("'\(key)' is outside '\(sibling.key)': it is written at \(frame.place), but it belongs "
                        + "inside '\(sibling.key)'\(siblingLine); indent it"
-                       + Self.shift(from: location, toAlignWith: sibling.value.entries?.first?.keyLocation))
+                       + Self.shift(from: location, toAlignWith: sibling.value.entries?.first?.keyLocation,
+                                    named: sibling.value.entries?.first?.key))
             }
             return
         }
@@ -151,7 +158,7 @@ struct MisindentationDiagnosis {
                     if case .mapping(let schema) = $0 { schema.allows(key) } else { false }
                 } ?? false
             }) else { continue }
-            let line = entry.keyLocation.line.map { " (line \($0))" } ?? ""
+            let line = lineNote(entry.keyLocation)
             report("'\(key)' is inside \(frame.place), but it belongs in '\(entry.key)'\(line); move it there")
             return
         }
@@ -183,6 +190,11 @@ struct MisindentationDiagnosis {
         return candidates.last { ($0.0.keyLocation.line ?? 0) < line } ?? candidates.first
     }
 
+    /// ` (line n)` in the user's file, or nothing when the line is unknown.
+    private func lineNote(_ location: SourceLocation) -> String {
+        location.line.map { " (line \($0 + lineOffset))" } ?? ""
+    }
+
     /// The last item starting before `location`, else the first.
     private static func itemAbove(_ location: SourceLocation, in items: [YAMLNode]) -> (Int, YAMLNode) {
         let line = location.line ?? .max
@@ -204,10 +216,11 @@ struct MisindentationDiagnosis {
     }
 
     /// `by 2 more spaces, to line up with 'name'`, when the columns are known.
-    private static func shift(from location: SourceLocation, toAlignWith reference: SourceLocation?) -> String {
+    private static func shift(from location: SourceLocation, toAlignWith reference: SourceLocation?,
+                              named name: String?) -> String {
         guard let column = location.column, let target = reference?.column, target > column else { return "" }
         let spaces = target - column
-        return " by \(spaces) more space\(spaces == 1 ? "" : "s")"
+        return " by \(spaces) more space\(spaces == 1 ? "" : "s")" + (name.map { ", to line up with '\($0)'" } ?? "")
     }
 
     /// A known key close to `key`: same letters ignoring case, `-` and `_`, or at most two edits away.
