@@ -217,21 +217,18 @@ struct FileSourceTests {
         }
     }
 
-    @Test func invalidFilesAtStartPublishNothingUntilFixed() async throws {
+    @Test func invalidFilesAtStartStopRunWithEveryProblem() async throws {
         let directory = try FileSourceTestDirectory()
         try directory.copyFixture("unknown-key.yaml")
         let log = CapturedLog()
         let source = makeFileSource(directory, files: ["unknown-key.yaml"], log: log)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await source.run() }
-            try await log.waitFor(.error, containing: "nothing is published until they are fixed")
-            #expect(source.publishedCount == 0)
-            #expect(source.lastLoadProblems.map(\.location?.line) == [10])
-            try directory.replace("unknown-key.yaml", try fileSourceFixture("multi-document.yaml"))
-            let snapshot = try await nextSnapshot(of: source, "a snapshot once the file is fixed")
-            #expect(snapshot.services.map(\.id.name) == ["api"])
-            group.cancelAll()
-        }
+        let error = await #expect(throws: ConfigError.self) { try await source.run() }
+        #expect(error?.problems.map(\.location?.line) == [10])
+        #expect(source.lastLoadProblems == error?.problems)
+        #expect(log.messages(at: .error).contains { $0.contains("unknown-key.yaml:10:1: servcies: unknown key") })
+        #expect(log.messages(at: .error).contains { $0.contains("nothing is published") })
+        #expect(source.publishedCount == 0)
+        for await _ in source.snapshots { Issue.record("no snapshot is published for invalid files") }
     }
 
     @Test func reloadPublishesOnlyWhenTheContentChanged() throws {

@@ -9,7 +9,8 @@ import Synchronization
 /// resources are both accepted), publishes a complete ``SourceSnapshot`` and then watches the files with a
 /// ``FileWatcher``, publishing again whenever their content changes. An edit that makes the files invalid is
 /// logged, problem by problem with file, line and key, and nothing is published: the last good snapshot stays
-/// in force. When the files are invalid at start, nothing is published until they are fixed.
+/// in force. When the files are invalid at start, `run()` logs every problem and throws them as a ``ConfigError``,
+/// so lbd does not start on a broken configuration.
 ///
 /// ``record(_:)`` writes the allocations of this source's services to the ``StateFile`` whenever they change, and
 /// the next start replays them through ``SourceSnapshot/recorded``, so every service keeps its addresses across
@@ -70,7 +71,8 @@ public final class FileSource: PreviewableSource, Plugin {
     /// Reads the state file, publishes the files' content, and republishes on every change until graceful
     /// shutdown or cancellation; then finishes ``snapshots``.
     ///
-    /// - Throws: ``StateFileError`` when the state file exists but cannot be read or is corrupt.
+    /// - Throws: ``StateFileError`` when the state file exists but cannot be read or is corrupt; ``ConfigError``
+    ///   with every problem when the files are invalid at start.
     public func run() async throws {
         defer { continuation.finish() }
         let initial: [ServiceID: Allocation]
@@ -84,6 +86,7 @@ public final class FileSource: PreviewableSource, Plugin {
         logger.info(initial.isEmpty
             ? "no recorded allocations in \(stateFile.path)"
             : "read \(initial.count) recorded allocation(s) from \(stateFile.path)")
+        if let error = reload() { throw error }
         await cancelWhenGracefulShutdown { [self] in
             await watcher.run { self.reload() }
         }
@@ -124,8 +127,9 @@ public final class FileSource: PreviewableSource, Plugin {
     }
 
     /// Loads the files again; publishes when they are valid and their content changed, logs their problems
-    /// when they are not.
-    func reload() {
+    /// and returns them when they are not.
+    @discardableResult
+    func reload() -> ConfigError? {
         let loaded: LoadedFiles
         do {
             loaded = try loader.load(paths: files)
@@ -134,11 +138,11 @@ public final class FileSource: PreviewableSource, Plugin {
                 defer { state.problems = error.problems }
                 return (state.problems != error.problems, state.lastGood != nil)
             }
-            guard isNew else { return }
+            guard isNew else { return error }
             for problem in error.problems { logger.error("\(problem)") }
-            let consequence = hadGood ? "keeping the last good content" : "nothing is published until they are fixed"
+            let consequence = hadGood ? "keeping the last good content" : "nothing is published"
             logger.error("\(error.problems.count) problem(s) in \(files.joined(separator: ", ")); \(consequence)")
-            return
+            return error
         }
         let recordedAddresses = recorded.withLock { $0.mapValues(\.addresses) }
         let (changed, wasInvalid) = loadState.withLock { state in
@@ -149,10 +153,11 @@ public final class FileSource: PreviewableSource, Plugin {
             return (changed, wasInvalid)
         }
         if wasInvalid { logger.notice("\(files.joined(separator: ", ")) valid again") }
-        guard changed else { return }
+        guard changed else { return nil }
         let counts = "\(loaded.services.count) service(s), \(loaded.nodes.count) node(s), \(loaded.policy.pools.count) pool(s)"
         logger.info("loaded \(counts) from \(files.count) file(s)")
         continuation.yield(SourceSnapshot(services: loaded.services, policy: loaded.policy, nodes: loaded.nodes,
                                           recorded: recordedAddresses))
+        return nil
     }
 }
