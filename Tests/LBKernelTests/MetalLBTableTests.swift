@@ -132,7 +132,7 @@ let metalLBCases: [MetalLBCase] = [
           .rejected(.invalidValue, "33 is not an IPv4 prefix length", line: 7)),
     .init("legacy: aggregation shorter than the pool's prefix",
           "address-pools:\n- name: small\n  protocol: bgp\n  addresses:\n  - 10.0.0.0/28\n  bgp-advertisements:\n"
-          + "  - aggregation-length: 26", .rejected(.conflict, "26 is shorter than the /28", line: 7)),
+          + "  - aggregation-length: 26", .rejected(.invalidValue, "26 is shorter than the /28", line: 7)),
     .init("legacy: selector operator in lower case", onePeer + "\n  node-selectors:\n  - match-expressions:\n"
           + "    - key: rack\n      operator: in\n      values: [a]", .rejected(.invalidValue, "case-sensitive: write In")),
     .init("legacy: peers written as a mapping", "peers:\n  peer-address: 10.0.0.1",
