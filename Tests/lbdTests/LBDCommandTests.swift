@@ -203,6 +203,26 @@ struct LBDCommandTests {
         #expect(bad.stdout.isEmpty)
     }
 
+    @Test func metalLBFilesAreUsableAsPolicyDirectly() async throws {
+        let lab = try Lab(services: "services:\n  - {name: web}\n")
+        defer { lab.remove() }
+        let fixtures = LBDProcess.repositoryRoot.appendingPathComponent("Tests/LBKernelTests/Fixtures/metallb")
+        let good = try await LBDProcess.run(["check", "--config", lab.config,
+                                             "--policy", fixtures.appendingPathComponent("guide-bgp.yaml").path])
+        #expect(good.status == 0, "\(good)")
+        #expect(good.stdout.last?.contains("1 pool(s), 0 Layer 2 and 1 BGP advertisement(s), 2 BGP peer(s)") == true,
+                "\(good.stdout)")
+        let plan = try await LBDProcess.run(["plan", "--config", lab.config,
+                                             "--policy", fixtures.appendingPathComponent("guide-bgp.yaml").path])
+        #expect(plan.stdout.first == "default/web  192.168.32.1  pool default", "\(plan)")
+
+        let bad = try await LBDProcess.run(["check", "--config", lab.config, "--policy",
+                                            fixtures.appendingPathComponent("guide-layer2-misindented.yaml").path])
+        #expect(bad.status == 1)
+        let joined = bad.stderr.joined(separator: "\n")
+        #expect(joined.contains("metadata") && joined.contains("indent"), "\(bad.stderr)")
+    }
+
     @Test func helpIsUsefulOnEveryCommand() async throws {
         for command in ["run", "check", "plan", "convert", "version"] {
             let result = try await LBDProcess.run([command, "--help"])

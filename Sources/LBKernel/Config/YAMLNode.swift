@@ -88,19 +88,22 @@ public struct YAMLNode: Hashable, Sendable {
         } catch let problem as ConfigProblem {
             throw problem
         } catch let error as YamlError {
-            throw syntaxProblem(error, file: file)
+            throw syntaxProblem(error, file: file, text: text)
         } catch {
             throw ConfigProblem(.syntax, "cannot parse YAML: \(error)", location: SourceLocation(file: file))
         }
         return result
     }
 
-    private static func syntaxProblem(_ error: YamlError, file: String) -> ConfigProblem {
+    private static func syntaxProblem(_ error: YamlError, file: String, text: String) -> ConfigProblem {
         switch error {
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            // Yams marks the mapping; point at the second occurrence of the key when it can be found.
+            let line = duplicates.first.flatMap { secondOccurrence(of: $0, in: text, from: context.mark.line) }
             return ConfigProblem(.duplicate, "key \(keys) appears twice in the same mapping",
-                                 location: SourceLocation(file: file, line: context.mark.line, column: context.mark.column))
+                                 location: SourceLocation(file: file, line: line ?? context.mark.line,
+                                                          column: line == nil ? context.mark.column : nil))
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
             let detail = context.map { "\(problem) \($0.text)" } ?? problem
@@ -109,6 +112,25 @@ public struct YAMLNode: Hashable, Sendable {
         default:
             return ConfigProblem(.syntax, "invalid YAML: \(error)", location: SourceLocation(file: file))
         }
+    }
+
+    /// The line of the second `key:` at the indentation of the first one, searching from `line` (1-based).
+    private static func secondOccurrence(of key: String, in text: String, from line: Int) -> Int? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var indentation: Int?
+        for index in max(0, line - 1)..<lines.count {
+            var body = Substring(lines[index])
+            let indent = body.prefix { $0 == " " }.count
+            body = body.dropFirst(indent)
+            if body.hasPrefix("- ") { body = body.dropFirst(2) }
+            guard body.hasPrefix(key + ":") else { continue }
+            if let first = indentation {
+                if first == indent { return index + 1 }
+            } else {
+                indentation = indent
+            }
+        }
+        return nil
     }
 
     private static func location(_ mark: Mark?, file: String) -> SourceLocation {
