@@ -16,6 +16,7 @@ run: build
 ## Install what the tests need, build everything (lbd, the examples, the benchmark) and run every test.
 test: deps
 	$(SWIFT) build --build-tests
+	"$$($(SWIFT) build --show-bin-path)/EmbeddingExample"
 	$(SWIFT) test
 
 ## Allocator benchmark (release build): one line per figure.
