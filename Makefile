@@ -17,6 +17,7 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests
 	"$$($(SWIFT) build --show-bin-path)/EmbeddingExample"
+	"$$($(SWIFT) build --show-bin-path)/CustomAnnouncerExample" --conformance
 	$(SWIFT) test
 
 ## Allocator benchmark (release build): one line per figure.

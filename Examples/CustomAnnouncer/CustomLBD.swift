@@ -6,13 +6,17 @@ import UnixSignals
 
 /// A custom lbd binary: the built-in file source and log announcer plus `AddressFileAnnouncer`.
 ///
-/// Usage: `CustomAnnouncerExample PLUGINS_DIR [NODE]` — runs until SIGTERM/SIGINT.
+/// Usage: `CustomAnnouncerExample PLUGINS_DIR [NODE]` — runs until SIGTERM/SIGINT;
+/// `CustomAnnouncerExample --conformance` runs the test kit's announcer conformance check on the announcer.
 @main
 struct CustomLBD {
     static func main() async throws {
         let arguments = CommandLine.arguments
+        if arguments.count == 2 && arguments[1] == "--conformance" {
+            exit(try await ConformanceRun.run() ? 0 : 1)
+        }
         guard arguments.count >= 2 else {
-            print("usage: \(arguments[0]) PLUGINS_DIR [NODE]")
+            print("usage: \(arguments[0]) PLUGINS_DIR [NODE] | --conformance")
             return
         }
         // 1. The registry: the only list of plugins this binary links. Typed: a plugin in the wrong role
