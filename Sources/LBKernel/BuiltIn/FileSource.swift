@@ -1,3 +1,12 @@
+// The file source (`plugin: file`, docs/file-source.md). Files:
+//   FileSource.swift                 the plugin: loads, publishes, re-publishes on change, records allocations
+//   FileSource+Configuration.swift   its plugin file keys
+//   PolicyFileLoader.swift           files -> documents -> merged, validated policy + services + nodes (also `lbd check`)
+//   LBDDocument.swift                lbd's own document schema: the policy keys plus `services:` and `nodes:`
+//   ServiceEntry.swift               a service as written in YAML, and the rules decoding cannot check
+//   FileWatcher.swift                inotify on the files' directories (reader thread + stop pipe), polling fallback
+//   StateFile.swift                  the allocations, as checksummed JSON written atomically
+
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -118,7 +127,8 @@ public final class FileSource: PreviewableSource, Plugin {
         do {
             allocations = try stateFile.read() ?? [:]
         } catch {
-            problems.append(ConfigProblem(error.code == .io ? .io : .invalidValue, error.description,
+            problems.append(ConfigProblem(error.code == .io ? .io : .invalidValue,
+                                          error.message + (error.advice.map { "; \($0)" } ?? ""),
                                           object: "state file", location: SourceLocation(file: error.path)))
         }
         if !problems.isEmpty { throw ConfigError(problems) }

@@ -296,13 +296,15 @@ public struct StateFileError: Error, Hashable, Sendable, CustomStringConvertible
         self.message = message
     }
 
-    /// One line: the file, what is wrong and, for a bad file, how to recover.
+    /// What the user can do about a damaged file; nil for I/O errors.
+    public var advice: String? {
+        guard code != .io else { return nil }
+        return "lbd leaves it untouched and will not start with it: fix it, or move it away to start without "
+            + "recorded addresses (services may then get different addresses)"
+    }
+
+    /// One line: the file, what is wrong and, for a damaged file, how to recover.
     public var description: String {
-        var text = "state file \(path) \(message)"
-        if code != .io {
-            text += "; lbd leaves it untouched and will not start with it: fix it, or move it away to start without "
-                + "recorded addresses (services may then get different addresses)"
-        }
-        return text
+        "state file \(path) \(message)" + (advice.map { "; \($0)" } ?? "")
     }
 }
