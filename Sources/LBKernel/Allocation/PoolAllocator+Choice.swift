@@ -124,8 +124,8 @@ extension PoolAllocator {
             return .failure(.buggy(request, bad, pool.name))
         }
         for address in addresses {
-            if let other = usage.conflict(address, with: request) {
-                return .failure(.inUse(request, address, by: other, use: usage.users[address]!))
+            if let other = usage.conflict(address, with: request, records: records) {
+                return .failure(.inUse(request, address, by: other))
             }
         }
         return .success(Choice(pool: p, addresses: addresses))
@@ -153,7 +153,7 @@ extension PoolAllocator {
         if let name = request.requestedPool, name != pool.name { return nil }
         guard table.admits(p, request) else { return nil }
         if pool.avoidBuggyIPs && kept.contains(where: \.isBuggyIPv4) { return nil }
-        guard kept.allSatisfy({ usage.conflict($0, with: request) == nil }) else { return nil }
+        guard kept.allSatisfy({ usage.conflict($0, with: request, records: records) == nil }) else { return nil }
         return Choice(pool: p, addresses: kept)
     }
 }

@@ -62,20 +62,20 @@ extension AllocationFailure {
             + "addresses ending in .0 and .255; request another address or turn avoidBuggyIPs off")
     }
 
-    static func inUse(_ request: PoolAllocator.Request, _ address: IPAddress, by other: ServiceID,
-                      use: PoolAllocator.AddressUse) -> AllocationFailure {
+    static func inUse(_ request: PoolAllocator.Request, _ address: IPAddress,
+                      by other: PoolAllocator.Request) -> AllocationFailure {
         let why: String
-        if request.sharingKey == nil || use.key == nil {
+        if request.sharingKey == nil || other.sharingKey == nil {
             why = "sharing needs the same non-empty sharing key (allow-shared-ip) on both services"
-        } else if use.key != request.sharingKey {
-            why = "their sharing keys differ ('\(use.key!)' and '\(request.sharingKey!)')"
-        } else if use.backend != request.backend {
+        } else if other.sharingKey != request.sharingKey {
+            why = "their sharing keys differ ('\(other.sharingKey!)' and '\(request.sharingKey!)')"
+        } else if other.backend != request.backend {
             why = "they have different backends under traffic policy Local (the pod selectors must be identical)"
         } else {
             why = "their ports overlap"
         }
         return AllocationFailure(.addressInUse,
-            "service \(request.id) requests \(address), which service \(other) uses, and \(why); "
+            "service \(request.id) requests \(address), which service \(other.id) uses, and \(why); "
             + "make them shareable or request another address")
     }
 

@@ -13,6 +13,8 @@ extension PoolAllocator {
         var backend: String
         var ports: [ServicePort]
         var familyPolicy: IPFamilyPolicy
+        /// The service's `ipFamilies`, as given.
+        var ipFamilies: [IPFamily]
         /// The families wanted, primary first.
         var families: [IPFamily]
 
@@ -25,7 +27,17 @@ extension PoolAllocator {
             backend = service.sharingBackend
             ports = service.ports
             familyPolicy = service.ipFamilyPolicy
+            ipFamilies = service.ipFamilies
             families = service.wantedFamilies
+        }
+
+        /// Whether `service` asks for exactly this (cheaper than building a request to compare).
+        func matches(_ service: Service) -> Bool {
+            id == service.id && ports == service.ports && labels == service.labels
+                && requestedAddresses == service.requestedAddresses && requestedPool == service.requestedPool
+                && sharingKey == (service.sharingKey?.isEmpty == false ? service.sharingKey : nil)
+                && backend == service.sharingBackend && familyPolicy == service.ipFamilyPolicy
+                && ipFamilies == service.ipFamilies
         }
 
         /// Whether this is a PreferDualStack request that may still add a second family to `allocation`.
@@ -34,17 +46,14 @@ extension PoolAllocator {
         }
     }
 
-    /// One service using an address, with its ports.
-    struct User: Sendable {
-        var id: ServiceID
-        var ports: [ServicePort]
-    }
-
-    /// The services using one address; they all have the same sharing key and backend.
+    /// The services using one address, as slots in ``PoolAllocator/records``; they all have the same sharing key
+    /// and backend. The first user is stored inline, so an unshared address needs no array.
     struct AddressUse: Sendable {
-        var users: [User]
-        var key: String?
-        var backend: String
+        var first: Int32
+        var more: [Int32] = []
+
+        /// Every user's slot.
+        var all: [Int] { [Int(first)] + more.map(Int.init) }
     }
 
     /// The services sharing by one key and backend, in one family.
@@ -61,6 +70,9 @@ extension PoolAllocator {
     }
 
     /// Every used address: who uses it, the used sets per family, and the sharing groups.
+    ///
+    /// Users are slots of ``PoolAllocator/records``, whose requests give their ports and sharing identity; a
+    /// service's addresses are always removed here before its record's request changes.
     struct Usage: Sendable {
         var users: [IPAddress: AddressUse] = [:]
         /// Used IPv4 addresses.
@@ -106,24 +118,24 @@ extension PoolAllocator {
             return nil
         }
 
-        /// The first other service whose use of `address` rules out `request` sharing it, or nil.
-        func conflict(_ address: IPAddress, with request: Request) -> ServiceID? {
+        /// The request of the first other service whose use of `address` rules out `request` sharing it, or nil.
+        func conflict(_ address: IPAddress, with request: Request, records: [Record]) -> Request? {
             guard let use = users[address] else { return nil }
-            for user in use.users where user.id != request.id {
-                guard let key = request.sharingKey, use.key == key, use.backend == request.backend,
-                      !user.ports.contains(where: request.ports.contains) else { return user.id }
+            for slot in use.all {
+                let other = records[slot].request
+                guard other.id != request.id else { continue }
+                guard let key = request.sharingKey, other.sharingKey == key, other.backend == request.backend,
+                      !other.ports.contains(where: request.ports.contains) else { return other }
             }
             return nil
         }
 
-        /// Records that `request`'s service uses `address`; the caller has checked there is no conflict.
-        mutating func add(_ address: IPAddress, for request: Request) {
+        /// Records that the service in `slot` uses `address`; the caller has checked there is no conflict.
+        mutating func add(_ address: IPAddress, slot: Int, records: [Record]) {
+            let request = records[slot].request
+            let first = Usage.join(&users[address, default: AddressUse(first: -1)], Int32(slot))
             let value = address.value
-            let user = User(id: request.id, ports: request.ports)
-            if users[address] != nil {
-                users[address]!.users.append(user)
-            } else {
-                users[address] = AddressUse(users: [user], key: request.sharingKey, backend: request.backend)
+            if first {
                 switch address.family {
                 case .ipv4:
                     used4.insert(value)
@@ -131,31 +143,50 @@ extension PoolAllocator {
                 case .ipv6:
                     used6.insert(value)
                 }
-                if let key = request.sharingKey {
-                    groups[GroupKey(family: address.family, key: key, backend: request.backend), default: Group()]
-                        .members.insert(value)
-                }
             }
-            guard let key = users[address]!.key else { return }
-            let groupKey = GroupKey(family: address.family, key: key, backend: users[address]!.backend)
-            for port in request.ports {
-                groups[groupKey, default: Group()].byPort[port, default: IntervalSet()].insert(value)
-            }
+            guard let key = request.sharingKey else { return }
+            let groupKey = GroupKey(family: address.family, key: key, backend: request.backend)
+            Usage.index(&groups[groupKey, default: Group()], value, ports: request.ports, member: first)
         }
 
-        /// Records that the service `id` no longer uses `address`.
-        mutating func remove(_ address: IPAddress, for id: ServiceID) {
-            guard var use = users[address], let i = use.users.firstIndex(where: { $0.id == id }) else { return }
-            let user = use.users.remove(at: i)
+        /// Adds a user to an address's users; true when it is the first.
+        private static func join(_ use: inout AddressUse, _ slot: Int32) -> Bool {
+            if use.first < 0 {
+                use.first = slot
+                return true
+            }
+            use.more.append(slot)
+            return false
+        }
+
+        /// Indexes a shared address's new user in its group.
+        private static func index(_ group: inout Group, _ value: UInt128, ports: [ServicePort], member: Bool) {
+            if member { group.members.insert(value) }
+            for port in ports { group.byPort[port, default: IntervalSet()].insert(value) }
+        }
+
+        /// Records that the service in `slot` no longer uses `address`.
+        mutating func remove(_ address: IPAddress, slot: Int, records: [Record]) {
+            guard var use = users[address] else { return }
+            let me = Int32(slot)
+            if use.first == me {
+                if use.more.isEmpty { use.first = -1 } else { use.first = use.more.removeFirst() }
+            } else if let i = use.more.firstIndex(of: me) {
+                use.more.remove(at: i)
+            } else {
+                return
+            }
+            let request = records[slot].request
             let value = address.value
-            let groupKey = use.key.map { GroupKey(family: address.family, key: $0, backend: use.backend) }
+            let remaining = use.first < 0 ? [] : use.all
+            let groupKey = request.sharingKey.map { GroupKey(family: address.family, key: $0, backend: request.backend) }
             if let groupKey {
-                for port in user.ports where !use.users.contains(where: { $0.ports.contains(port) }) {
+                for port in request.ports where !remaining.contains(where: { records[$0].request.ports.contains(port) }) {
                     groups[groupKey]?.byPort[port]?.remove(value)
                     if groups[groupKey]?.byPort[port]?.isEmpty == true { groups[groupKey]!.byPort[port] = nil }
                 }
             }
-            guard use.users.isEmpty else {
+            guard remaining.isEmpty else {
                 users[address] = use
                 return
             }

@@ -19,8 +19,12 @@
 ///    are still allowed.
 /// 4. Services still without addresses, and PreferDualStack services missing a family, get addresses in
 ///    ``ServiceID`` order.
+///
+/// When nothing that matters changed (same pools and namespace labels, same requests, no service gone, same
+/// recorded addresses for services without one) a reconcile returns the previous answer after one look at each
+/// service.
 public struct PoolAllocator: AddressAllocator {
-    /// What the allocator remembers about one service.
+    /// What the allocator remembers about one service; records live in an array, found by ``slots``.
     struct Record: Sendable {
         var request: Request
         var allocation: Allocation?
@@ -29,26 +33,34 @@ public struct PoolAllocator: AddressAllocator {
         var failure: AllocationFailure?
         /// The recorded addresses seen last while the service had no allocation.
         var recorded: [IPAddress]?
-        /// The reconcile that last saw the service.
-        var generation: UInt64
+        /// The reconcile that last saw the service in its input.
+        var seen: UInt64
+        /// The reconcile in which ``before`` was saved.
+        var touched: UInt64 = 0
+        /// The allocation the service had before the reconcile ``touched`` changed it.
+        var before: Allocation?
     }
 
     /// The pools of the last policy.
     var table = PoolTable(.empty)
     /// Whether a reconcile has run.
     var started = false
-    /// Every service of the last reconcile.
-    var records: [ServiceID: Record] = [:]
+    /// The slot in ``records`` of every live service.
+    var slots: [ServiceID: Int] = [:]
+    /// Service records; a slot whose service is gone is cleared and listed in ``freeSlots`` until reused.
+    var records: [Record] = []
+    /// Whether the service in a slot lacks a complete allocation (and is retried whenever something changes).
+    var pendingFlags: [Bool] = []
+    /// Slots free for reuse.
+    var freeSlots: [Int] = []
     /// Which addresses are used, and by whom.
     var usage = Usage()
-    /// Services without a complete allocation, retried whenever something changed.
-    var pending: Set<ServiceID> = []
     /// The answer of the last reconcile, kept up to date.
     var outcome = AllocationOutcome()
-    /// The count of reconciles, to find services that disappeared.
+    /// The count of reconciles.
     var generation: UInt64 = 0
-    /// The allocation each service had before the current reconcile touched it.
-    var touched: [ServiceID: Allocation?] = [:]
+    /// The slots the current reconcile changed.
+    var touchedSlots: [Int] = []
 
     /// Creates an allocator that holds no addresses.
     public init() {}
@@ -57,55 +69,62 @@ public struct PoolAllocator: AddressAllocator {
     public mutating func reconcile(policy: Policy, services: [Service],
                                    recorded: [ServiceID: [IPAddress]]) -> AllocationOutcome {
         generation &+= 1
-        touched = [:]
+        touchedSlots.removeAll(keepingCapacity: true)
         var released: Set<ServiceID> = []
-        var recheck: [(id: ServiceID, held: [IPAddress])] = []
+        var recheck: [(slot: Int, held: [IPAddress])] = []
         let policyChanged = !started || table.source != policy.pools || table.namespaceLabels != policy.namespaceLabels
         var work = policyChanged
         started = true
 
         // Read the input: note new services, changed requests and changed recorded addresses.
         var seen = 0
+        slots.reserveCapacity(services.count)
+        records.reserveCapacity(services.count)
         for service in services {
-            let id = service.id
-            guard let i = records.index(forKey: id) else {
-                records[id] = Record(request: Request(service), recorded: recorded[id], generation: generation)
-                pending.insert(id)
+            guard let slot = slots[service.id] else {
+                add(Record(request: Request(service), recorded: recorded.isEmpty ? nil : recorded[service.id],
+                           seen: generation))
                 seen += 1
                 work = true
                 continue
             }
-            if records.values[i].generation == generation { continue }  // a duplicate id: the first one wins
-            records.values[i].generation = generation
+            if records[slot].seen == generation { continue }  // a duplicate id: the first one wins
+            records[slot].seen = generation
             seen += 1
-            if records.values[i].allocation == nil, recorded[id] != records.values[i].recorded {
-                records.values[i].recorded = recorded[id]
-                work = true
-            }
-            let request = Request(service)
-            if request != records.values[i].request {
-                work = true
-                if let held = records.values[i].allocation?.addresses {
-                    for address in held { usage.remove(address, for: id) }
-                    recheck.append((id, held))
-                    settle(id, nil)
+            if records[slot].allocation == nil, !recorded.isEmpty || records[slot].recorded != nil {
+                let hint = recorded[service.id]
+                if hint != records[slot].recorded {
+                    records[slot].recorded = hint
+                    work = true
                 }
-                records[id]!.request = request
+            }
+            if !records[slot].request.matches(service) {
+                work = true
+                if let held = records[slot].allocation?.addresses {
+                    for address in held { usage.remove(address, slot: slot, records: records) }
+                    recheck.append((slot, held))
+                    settle(slot, nil)
+                }
+                records[slot].request = Request(service)
             }
         }
-        if seen < records.count {
+        if seen < slots.count {
             work = true
-            let gone = records.filter { $0.value.generation != generation }
-            for (id, record) in gone {
-                if let allocation = record.allocation {
-                    for address in allocation.addresses { usage.remove(address, for: id) }
+            let gone = slots.filter { records[$0.value].seen != generation }
+            for (id, slot) in gone {
+                if let allocation = records[slot].allocation {
+                    for address in allocation.addresses { usage.remove(address, slot: slot, records: records) }
                     released.insert(id)
                 }
-                records[id] = nil
-                pending.remove(id)
+                records[slot].allocation = nil
+                records[slot].before = nil
+                records[slot].failure = nil
+                records[slot].recorded = nil
+                pendingFlags[slot] = false
+                freeSlots.append(slot)
+                slots[id] = nil
                 outcome.allocations[id] = nil
                 outcome.failures[id] = nil
-                touched[id] = nil
             }
         }
         guard work else {
@@ -115,77 +134,105 @@ public struct PoolAllocator: AddressAllocator {
         if policyChanged {
             table = PoolTable(policy)
             usage = Usage()
-            let holders = records.compactMap { id, record in record.allocation.map { (id, $0.addresses) } }
-            for (id, held) in holders {
-                recheck.append((id, held))
-                settle(id, nil)
+            for slot in records.indices {
+                guard let held = records[slot].allocation?.addresses else { continue }
+                recheck.append((slot, held))
+                settle(slot, nil)
             }
         }
 
         // Step 2: services whose addresses must be checked again keep what is still allowed.
-        recheck.sort { $0.id < $1.id }
-        for (id, held) in recheck {
-            if let choice = validate(held, for: records[id]!.request, in: table) { hold(id, choice) }
+        let rechecked = recheck.map { (id: records[$0.slot].request.id, slot: $0.slot, held: $0.held) }
+            .sorted { $0.id < $1.id }
+        for (_, slot, held) in rechecked {
+            if let choice = validate(held, for: records[slot].request, in: table) { hold(slot, choice) }
         }
 
         // Step 3: recorded addresses go back to their services before anyone else may take them.
-        let order = pending.sorted()
+        // Sort (id, slot) pairs, not slots, so comparisons do not chase records all over memory.
+        let order = pendingFlags.indices.compactMap { pendingFlags[$0] ? (id: records[$0].request.id, slot: $0) : nil }
+            .sorted { $0.id < $1.id }.map(\.slot)
+        outcome.allocations.reserveCapacity(slots.count)
+        usage.users.reserveCapacity(usage.users.count + order.count)
         if !recorded.isEmpty {
-            for id in order where records[id]!.allocation == nil {
-                guard let hint = recorded[id], !hint.isEmpty,
-                      let choice = validate(hint, for: records[id]!.request, in: table) else { continue }
-                hold(id, choice)
+            for slot in order where records[slot].allocation == nil {
+                let request = records[slot].request
+                guard let hint = recorded[request.id], !hint.isEmpty,
+                      let choice = validate(hint, for: request, in: table) else { continue }
+                hold(slot, choice)
             }
         }
 
         // Step 4: everyone else, in ServiceID order.
-        for id in order {
-            let record = records[id]!
-            if let allocation = record.allocation {
-                if record.request.isPartial(allocation) { complete(id, record, allocation) }
+        for slot in order {
+            if let allocation = records[slot].allocation {
+                if records[slot].request.isPartial(allocation) { complete(slot, allocation) }
                 continue
             }
-            switch allocate(record.request, in: table) {
-            case .success(let choice): hold(id, choice)
-            case .failure(let failure): settle(id, nil, failure: failure)
+            switch allocate(records[slot].request, in: table) {
+            case .success(let choice): hold(slot, choice)
+            case .failure(let failure): settle(slot, nil, failure: failure)
             }
         }
 
         var changed = released
-        for (id, before) in touched where records[id]?.allocation != before { changed.insert(id) }
+        changed.reserveCapacity(released.count + touchedSlots.count)
+        for slot in touchedSlots where records[slot].allocation != records[slot].before {
+            changed.insert(records[slot].request.id)
+        }
         outcome.changed = changed
         return outcome
     }
 
-    /// Gives service `id` the chosen addresses.
-    private mutating func hold(_ id: ServiceID, _ choice: Choice) {
-        let request = records[id]!.request
-        for address in choice.addresses { usage.add(address, for: request) }
-        settle(id, Allocation(addresses: choice.addresses, pool: table.pools[choice.pool].name), pool: choice.pool)
+    /// Stores a new service's record in a free slot.
+    private mutating func add(_ record: Record) {
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            records[slot] = record
+            pendingFlags[slot] = true
+        } else {
+            slot = records.count
+            records.append(record)
+            pendingFlags.append(true)
+        }
+        slots[record.request.id] = slot
+    }
+
+    /// Gives the service in `slot` the chosen addresses.
+    private mutating func hold(_ slot: Int, _ choice: Choice) {
+        for address in choice.addresses { usage.add(address, slot: slot, records: records) }
+        settle(slot, Allocation(addresses: choice.addresses, pool: table.pools[choice.pool].name), pool: choice.pool)
     }
 
     /// Tries to add the missing family to a PreferDualStack service, from the pool it already uses.
-    private mutating func complete(_ id: ServiceID, _ record: Record, _ allocation: Allocation) {
-        guard let p = record.pool, let have = allocation.addresses.first?.family else { return }
+    private mutating func complete(_ slot: Int, _ allocation: Allocation) {
+        let request = records[slot].request
+        guard let p = records[slot].pool, let have = allocation.addresses.first?.family else { return }
         let missing: IPFamily = have == .ipv4 ? .ipv6 : .ipv4
-        guard table.pools[p].has(missing), let address = pick(p, missing, record.request, in: table) else { return }
-        usage.add(address, for: record.request)
-        settle(id, Allocation(addresses: (allocation.addresses + [address]).sorted(), pool: allocation.pool), pool: p)
+        guard table.pools[p].has(missing), let address = pick(p, missing, request, in: table) else { return }
+        usage.add(address, slot: slot, records: records)
+        settle(slot, Allocation(addresses: (allocation.addresses + [address]).sorted(), pool: allocation.pool), pool: p)
     }
 
-    /// Sets the allocation (or failure) of service `id`, remembering what it had before this reconcile.
-    private mutating func settle(_ id: ServiceID, _ allocation: Allocation?, pool: Int? = nil,
+    /// Sets the allocation (or failure) of the service in `slot`, remembering what it had before this reconcile.
+    private mutating func settle(_ slot: Int, _ allocation: Allocation?, pool: Int? = nil,
                                  failure: AllocationFailure? = nil) {
-        if touched.index(forKey: id) == nil { touched.updateValue(records[id]!.allocation, forKey: id) }
-        records[id]!.allocation = allocation
-        records[id]!.pool = pool
-        records[id]!.failure = failure
-        outcome.allocations[id] = allocation
-        outcome.failures[id] = failure
-        if let allocation, !records[id]!.request.isPartial(allocation) {
-            pending.remove(id)
+        let id = records[slot].request.id
+        if records[slot].touched != generation {
+            records[slot].touched = generation
+            records[slot].before = records[slot].allocation
+            touchedSlots.append(slot)
+        }
+        if records[slot].failure != nil || failure != nil { outcome.failures[id] = failure }
+        if records[slot].allocation != nil || allocation != nil { outcome.allocations[id] = allocation }
+        records[slot].allocation = allocation
+        records[slot].pool = pool
+        records[slot].failure = failure
+        if let allocation, !records[slot].request.isPartial(allocation) {
+            pendingFlags[slot] = false
         } else {
-            pending.insert(id)
+            pendingFlags[slot] = true
         }
     }
 }
