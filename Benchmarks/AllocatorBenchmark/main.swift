@@ -116,7 +116,7 @@ func allocCase(_ p: Int, _ size: Int) {
     let pool = pools[p]
     let thePolicy = policy(pool.block)
     let input = services(size, family: pool.family)
-    let elapsed = best(of: size >= 100_000 ? 3 : 5, setUp: { PoolAllocator() }) { allocator in
+    let elapsed = best(of: size >= 100_000 ? 5 : 10, setUp: { PoolAllocator() }) { allocator in
         let outcome = allocator.reconcile(policy: thePolicy, services: input, recorded: [:])
         precondition(outcome.allocations.count == size, "every service gets an address")
     }

@@ -15,7 +15,7 @@ extension PoolAllocator {
         case .failure(let failure): return .failure(failure)
         }
         let pools = table.pools
-        let primary = request.families[0]
+        let primary = request.primary
         switch request.familyPolicy {
         case .singleStack:
             for p in candidates where pools[p].has(primary) {

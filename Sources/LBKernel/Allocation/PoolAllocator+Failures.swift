@@ -1,7 +1,7 @@
 /// The failures ``PoolAllocator`` reports, each naming the service, the pool or address, and what to change.
 extension AllocationFailure {
     static func exhausted(_ request: PoolAllocator.Request, pools: [String]) -> AllocationFailure {
-        let families = request.familyPolicy == .singleStack ? request.families[0].description : "IPv4/IPv6"
+        let families = request.familyPolicy == .singleStack ? request.primary.description : "IPv4/IPv6"
         let sharing = request.sharingKey == nil
             ? "or give services the same sharing key so they can share an address"
             : "or give services the sharing key '\(request.sharingKey!)' with ports that do not overlap"
@@ -12,7 +12,7 @@ extension AllocationFailure {
 
     static func familyUnavailable(_ request: PoolAllocator.Request, pools: [String]) -> AllocationFailure {
         let wanted = request.familyPolicy == .requireDualStack
-            ? "both IPv4 and IPv6 addresses in one pool" : "\(request.families[0]) addresses"
+            ? "both IPv4 and IPv6 addresses in one pool" : "\(request.primary) addresses"
         return AllocationFailure(.familyUnavailable,
             "service \(request.id) (\(request.familyPolicy.rawValue)) needs \(wanted), but pool"
             + "\(pools.count == 1 ? "" : "s") \(list(pools)) \(pools.count == 1 ? "has" : "have") none; "

@@ -15,8 +15,8 @@ extension PoolAllocator {
         var familyPolicy: IPFamilyPolicy
         /// The service's `ipFamilies`, as given.
         var ipFamilies: [IPFamily]
-        /// The families wanted, primary first.
-        var families: [IPFamily]
+        /// The primary family (the first of ``families``).
+        var primary: IPFamily
 
         init(_ service: Service) {
             id = service.id
@@ -28,7 +28,13 @@ extension PoolAllocator {
             ports = service.ports
             familyPolicy = service.ipFamilyPolicy
             ipFamilies = service.ipFamilies
-            families = service.wantedFamilies
+            // As `Service.wantedFamilies[0]`, without building the array.
+            primary = service.ipFamilies.first ?? service.requestedAddresses.first?.family ?? .ipv4
+        }
+
+        /// The families wanted, primary first.
+        var families: [IPFamily] {
+            familyPolicy == .singleStack ? [primary] : [primary, primary == .ipv4 ? .ipv6 : .ipv4]
         }
 
         /// Whether `service` asks for exactly this (cheaper than building a request to compare).
@@ -74,7 +80,7 @@ extension PoolAllocator {
     /// Users are slots of ``PoolAllocator/records``, whose requests give their ports and sharing identity; a
     /// service's addresses are always removed here before its record's request changes.
     struct Usage: Sendable {
-        var users: [IPAddress: AddressUse] = [:]
+        var users = AddressMap()
         /// Used IPv4 addresses.
         var used4 = IntervalSet()
         /// Used IPv4 addresses not ending in `.0`/`.255`, in ``SafeIPv4Slots`` numbering.
@@ -132,8 +138,9 @@ extension PoolAllocator {
 
         /// Records that the service in `slot` uses `address`; the caller has checked there is no conflict.
         mutating func add(_ address: IPAddress, slot: Int, records: [Record]) {
-            let request = records[slot].request
-            let first = Usage.join(&users[address, default: AddressUse(first: -1)], Int32(slot))
+            var use = users[address] ?? AddressUse(first: -1)
+            let first = Usage.join(&use, Int32(slot))
+            users[address] = use
             let value = address.value
             if first {
                 switch address.family {
@@ -144,9 +151,9 @@ extension PoolAllocator {
                     used6.insert(value)
                 }
             }
-            guard let key = request.sharingKey else { return }
-            let groupKey = GroupKey(family: address.family, key: key, backend: request.backend)
-            Usage.index(&groups[groupKey, default: Group()], value, ports: request.ports, member: first)
+            guard let key = records[slot].request.sharingKey else { return }
+            let groupKey = GroupKey(family: address.family, key: key, backend: records[slot].request.backend)
+            Usage.index(&groups[groupKey, default: Group()], value, ports: records[slot].request.ports, member: first)
         }
 
         /// Adds a user to an address's users; true when it is the first.

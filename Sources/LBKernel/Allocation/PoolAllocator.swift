@@ -35,10 +35,8 @@ public struct PoolAllocator: AddressAllocator {
         var recorded: [IPAddress]?
         /// The reconcile that last saw the service in its input.
         var seen: UInt64
-        /// The reconcile in which ``before`` was saved.
+        /// The last reconcile that changed the allocation (its previous one is in ``touchedSlots``).
         var touched: UInt64 = 0
-        /// The allocation the service had before the reconcile ``touched`` changed it.
-        var before: Allocation?
     }
 
     /// The pools of the last policy.
@@ -59,8 +57,8 @@ public struct PoolAllocator: AddressAllocator {
     var outcome = AllocationOutcome()
     /// The count of reconciles.
     var generation: UInt64 = 0
-    /// The slots the current reconcile changed.
-    var touchedSlots: [Int] = []
+    /// The slots the current reconcile changed, with the allocation each had before.
+    var touchedSlots: [(slot: Int, before: Allocation?)] = []
 
     /// Creates an allocator that holds no addresses.
     public init() {}
@@ -78,14 +76,10 @@ public struct PoolAllocator: AddressAllocator {
 
         // Read the input: note new services, changed requests and changed recorded addresses.
         var seen = 0
-        slots.reserveCapacity(services.count)
-        records.reserveCapacity(services.count)
-        for service in services {
+        var fresh: [(id: ServiceID, index: Int)] = []
+        for (index, service) in services.enumerated() {
             guard let slot = slots[service.id] else {
-                add(Record(request: Request(service), recorded: recorded.isEmpty ? nil : recorded[service.id],
-                           seen: generation))
-                seen += 1
-                work = true
+                fresh.append((service.id, index))
                 continue
             }
             if records[slot].seen == generation { continue }  // a duplicate id: the first one wins
@@ -108,6 +102,20 @@ public struct PoolAllocator: AddressAllocator {
                 records[slot].request = Request(service)
             }
         }
+        if !fresh.isEmpty {
+            // New services take slots in ServiceID order, so that allocating them walks the records in order.
+            work = true
+            fresh.sort { ($0.id, $0.index) < ($1.id, $1.index) }
+            slots.reserveCapacity(slots.count + fresh.count)
+            records.reserveCapacity(records.count + fresh.count)
+            var previous: ServiceID?
+            for (id, index) in fresh where id != previous {  // a duplicate id: the first one wins
+                previous = id
+                add(Record(request: Request(services[index]), recorded: recorded.isEmpty ? nil : recorded[id],
+                           seen: generation))
+                seen += 1
+            }
+        }
         if seen < slots.count {
             work = true
             let gone = slots.filter { records[$0.value].seen != generation }
@@ -117,7 +125,6 @@ public struct PoolAllocator: AddressAllocator {
                     released.insert(id)
                 }
                 records[slot].allocation = nil
-                records[slot].before = nil
                 records[slot].failure = nil
                 records[slot].recorded = nil
                 pendingFlags[slot] = false
@@ -153,7 +160,6 @@ public struct PoolAllocator: AddressAllocator {
         let order = pendingFlags.indices.compactMap { pendingFlags[$0] ? (id: records[$0].request.id, slot: $0) : nil }
             .sorted { $0.id < $1.id }.map(\.slot)
         outcome.allocations.reserveCapacity(slots.count)
-        usage.users.reserveCapacity(usage.users.count + order.count)
         if !recorded.isEmpty {
             for slot in order where records[slot].allocation == nil {
                 let request = records[slot].request
@@ -177,7 +183,7 @@ public struct PoolAllocator: AddressAllocator {
 
         var changed = released
         changed.reserveCapacity(released.count + touchedSlots.count)
-        for slot in touchedSlots where records[slot].allocation != records[slot].before {
+        for (slot, before) in touchedSlots where records[slot].allocation != before {
             changed.insert(records[slot].request.id)
         }
         outcome.changed = changed
@@ -221,8 +227,7 @@ public struct PoolAllocator: AddressAllocator {
         let id = records[slot].request.id
         if records[slot].touched != generation {
             records[slot].touched = generation
-            records[slot].before = records[slot].allocation
-            touchedSlots.append(slot)
+            touchedSlots.append((slot, records[slot].allocation))
         }
         if records[slot].failure != nil || failure != nil { outcome.failures[id] = failure }
         if records[slot].allocation != nil || allocation != nil { outcome.allocations[id] = allocation }
