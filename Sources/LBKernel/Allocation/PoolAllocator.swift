@@ -105,7 +105,7 @@ public struct PoolAllocator: AddressAllocator {
         if !fresh.isEmpty {
             // New services take slots in ServiceID order, so that allocating them walks the records in order.
             work = true
-            fresh.sort { ($0.id, $0.index) < ($1.id, $1.index) }
+            fresh.sort { $0.id == $1.id ? $0.index < $1.index : PoolAllocator.precedes($0.id, $1.id) }
             slots.reserveCapacity(slots.count + fresh.count)
             records.reserveCapacity(records.count + fresh.count)
             var previous: ServiceID?
@@ -150,7 +150,7 @@ public struct PoolAllocator: AddressAllocator {
 
         // Step 2: services whose addresses must be checked again keep what is still allowed.
         let rechecked = recheck.map { (id: records[$0.slot].request.id, slot: $0.slot, held: $0.held) }
-            .sorted { $0.id < $1.id }
+            .sorted { PoolAllocator.precedes($0.id, $1.id) }
         for (_, slot, held) in rechecked {
             if let choice = validate(held, for: records[slot].request, in: table) { hold(slot, choice) }
         }
@@ -158,7 +158,7 @@ public struct PoolAllocator: AddressAllocator {
         // Step 3: recorded addresses go back to their services before anyone else may take them.
         // Sort (id, slot) pairs, not slots, so comparisons do not chase records all over memory.
         let order = pendingFlags.indices.compactMap { pendingFlags[$0] ? (id: records[$0].request.id, slot: $0) : nil }
-            .sorted { $0.id < $1.id }.map(\.slot)
+            .sorted { PoolAllocator.precedes($0.id, $1.id) }.map(\.slot)
         outcome.allocations.reserveCapacity(slots.count)
         if !recorded.isEmpty {
             for slot in order where records[slot].allocation == nil {
@@ -188,6 +188,11 @@ public struct PoolAllocator: AddressAllocator {
         }
         outcome.changed = changed
         return outcome
+    }
+
+    /// ``ServiceID`` order, comparing the namespaces for equality first (cheap for equal strings).
+    static func precedes(_ a: ServiceID, _ b: ServiceID) -> Bool {
+        a.namespace == b.namespace ? a.name < b.name : a.namespace < b.namespace
     }
 
     /// Stores a new service's record in a free slot.
