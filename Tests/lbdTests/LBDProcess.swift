@@ -80,16 +80,23 @@ final class LBDProcess: Sendable {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        let stdout = self.stdout, stderr = self.stderr
-        out.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil; stdout.finish() } else { stdout.feed(data) }
-        }
-        err.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil; stderr.finish() } else { stderr.feed(data) }
-        }
         try process.run()
+        // Plain blocking reads on threads of their own: no dispatch sources watching descriptors that Foundation
+        // may close (that raced and crashed the test process).
+        for (pipe, lines) in [(out, stdout), (err, stderr)] {
+            let handle = pipe.fileHandleForReading
+            Thread.detachNewThread {
+                let fd = handle.fileDescriptor
+                var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                    if count < 0 && errno == EINTR { continue }
+                    if count <= 0 { break }
+                    lines.feed(Data(buffer[0..<count]))
+                }
+                lines.finish()
+            }
+        }
     }
 
     /// Runs `lbd arguments…` to completion and returns its exit status and output.
