@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import LBKernelTestKit
 import Testing
 @testable import LBKernel
 
@@ -62,21 +63,11 @@ struct FileSourceTimeout: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Runs `operation`, failing with a message naming `what` when it takes longer than `limit`.
+/// Runs `operation`, failing with a message naming `what` when it takes longer than `limit` (the test kit's
+/// bounded wait).
 func fileSourceWait<T: Sendable>(_ limit: Duration = .seconds(10), for what: String,
                                  _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw FileSourceTimeout(description: "timed out after \(limit) waiting for \(what)")
-        }
-        return value
-    }
+    try await withTimeout(limit, waitingFor: what, operation)
 }
 
 /// The next snapshot of `source` that satisfies `predicate`, within a bounded wait.
