@@ -107,7 +107,10 @@ public struct PoolAllocator: AddressAllocator {
             work = true
             fresh.sort { $0.id == $1.id ? $0.index < $1.index : PoolAllocator.precedes($0.id, $1.id) }
             slots.reserveCapacity(slots.count + fresh.count)
-            records.reserveCapacity(records.count + fresh.count)
+            if records.capacity < records.count + fresh.count {  // grow geometrically, never by exactly this batch
+                records.reserveCapacity(max(records.count + fresh.count, records.capacity * 2))
+                pendingFlags.reserveCapacity(records.capacity)
+            }
             var previous: ServiceID?
             for (id, index) in fresh where id != previous {  // a duplicate id: the first one wins
                 previous = id
