@@ -11,7 +11,7 @@ build: deps
 
 ## Build lbd and run it on the bundled demo (file source + log announcer; no root needed). Ctrl-C stops it.
 run: build
-	$(SWIFT) run lbd run --config demo/lbd.yaml
+	"$$($(SWIFT) build --show-bin-path)/lbd" run --config demo/lbd.yaml
 
 ## Install what the tests need, build everything (lbd, the examples, the benchmark) and run every test.
 test: deps
@@ -26,7 +26,7 @@ bench: deps
 	.build-release/release/lbd-bench
 
 check-demo: build
-	$(SWIFT) run lbd check --config demo/lbd.yaml
+	"$$($(SWIFT) build --show-bin-path)/lbd" check --config demo/lbd.yaml
 
 clean-demo:
 	rm -rf .lbd-demo-state

@@ -79,3 +79,21 @@ struct PluginRegistryTests {
         }
     }
 }
+
+/// Paths in configuration resolve against the file that names them.
+struct PathResolutionTests {
+    @Test(arguments: [
+        ("demo/../plugins.d", "plugins.d"), ("./a/./b", "a/b"), ("/x/y/../z", "/x/z"), ("../up", "../up"),
+        ("a/..", "."), ("/..", "/"), ("a/../../b", "../b"),
+    ])
+    func normalizes(_ input: String, _ expected: String) {
+        #expect(LBDConfiguration.normalize(input) == expected)
+    }
+
+    @Test func pluginPathsResolveAgainstThePluginDirectory() {
+        let context = PluginContext(instanceName: "f", logger: .init(label: "t"), node: Node(name: "n"),
+                                    baseDirectory: "demo/../plugins.d")
+        #expect(context.resolve("../demo/services.yaml") == "demo/services.yaml")
+        #expect(context.resolve("/etc/lbd/x.yaml") == "/etc/lbd/x.yaml")
+    }
+}

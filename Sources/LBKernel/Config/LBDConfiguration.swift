@@ -90,8 +90,26 @@ public struct LBDConfiguration: Hashable, Sendable, Decodable {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
-    /// `path` resolved against `directory` unless it is absolute.
+    /// `path` resolved against `directory` unless it is absolute, with `.` and `dir/..` segments removed.
     public static func resolve(_ path: String, against directory: String) -> String {
-        path.hasPrefix("/") ? path : (directory == "." ? path : directory + "/" + path)
+        normalize(path.hasPrefix("/") ? path : (directory == "." ? path : directory + "/" + path))
+    }
+
+    /// Removes `.` segments and `name/..` pairs lexically (`demo/../plugins.d` is `plugins.d`).
+    public static func normalize(_ path: String) -> String {
+        let absolute = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") where part != "." {
+            if part == "..", let last = parts.last, last != ".." {
+                parts.removeLast()
+            } else if part == "..", absolute, parts.isEmpty {
+                continue
+            } else {
+                parts.append(part)
+            }
+        }
+        let joined = parts.joined(separator: "/")
+        if absolute { return "/" + joined }
+        return joined.isEmpty ? "." : joined
     }
 }

@@ -36,7 +36,7 @@ public struct PluginContext: Sendable {
 
     /// `path` made absolute against ``baseDirectory`` (absolute paths are returned as they are).
     public func resolve(_ path: String) -> String {
-        if path.hasPrefix("/") || baseDirectory.isEmpty { return path }
-        return baseDirectory.hasSuffix("/") ? baseDirectory + path : baseDirectory + "/" + path
+        if baseDirectory.isEmpty { return LBDConfiguration.normalize(path) }
+        return LBDConfiguration.resolve(path, against: baseDirectory)
     }
 }
