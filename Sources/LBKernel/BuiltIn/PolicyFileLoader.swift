@@ -84,6 +84,7 @@ public struct PolicyFileLoader: Sendable {
         var metalLBDocuments: [YAMLNode] = []
         var serviceLocations: [ServiceID: SourceLocation] = [:]
         var nodeLocations: [String: SourceLocation] = [:]
+        var lbdDocuments: [YAMLNode] = []
         for (_, nodes) in files {
             for node in nodes {
                 if Self.isMetalLBResource(node) {
@@ -108,6 +109,7 @@ public struct PolicyFileLoader: Sendable {
                     continue
                 }
                 result.policy = result.policy.merged(with: document.policy)
+                lbdDocuments.append(node)
                 let serviceItems = node["services"]?.items ?? []
                 for (index, entry) in document.services.enumerated() {
                     let entryNode = index < serviceItems.count ? serviceItems[index] : node
@@ -148,7 +150,8 @@ public struct PolicyFileLoader: Sendable {
             }
         }
         if problems.isEmpty && validatesPolicy {
-            problems += result.policy.validate()
+            let locator = PolicyProblemLocator(documents: lbdDocuments)
+            problems += result.policy.validate().map(locator.locate)
         }
         if !problems.isEmpty { throw ConfigError(problems) }
         return result
