@@ -19,18 +19,18 @@ struct CheckCommand: AsyncParsableCommand {
         let setup: Setup
         do { setup = try Setup.load(options, logger: Logger(label: "lbd.check")) } catch { throw fail(with: error) }
         let preview = await setup.previewSnapshots()
+        let inputs = MergedInputs(staticPolicy: setup.staticPolicy, staticNodes: setup.staticNodes,
+                                  snapshots: preview.snapshots, node: setup.configuration.node)
         var problems = preview.problems
-        var policy = setup.staticPolicy
-        var services = 0
-        for snapshot in preview.snapshots {
-            policy = policy.merged(with: snapshot.policy)
-            services += snapshot.services.count
+        if problems.isEmpty { problems += inputs.policy.validate() }
+        problems += inputs.duplicateServices.map {
+            ConfigProblem(.duplicate, "service \($0) is published by two sources", object: "service \"\($0)\"")
         }
-        if problems.isEmpty { problems += policy.validate() }
         if !problems.isEmpty { throw fail(with: ConfigError(problems)) }
         for name in preview.notPreviewable { print("note: source \(name) cannot be checked offline") }
+        let policy = inputs.policy
         print("ok: \(setup.plugins.count) plugin(s), \(policy.pools.count) pool(s), "
               + "\(policy.layer2Advertisements.count) Layer 2 and \(policy.bgpAdvertisements.count) BGP advertisement(s), "
-              + "\(policy.bgpPeers.count) BGP peer(s), \(services) service(s)")
+              + "\(policy.bgpPeers.count) BGP peer(s), \(inputs.services.count) service(s)")
     }
 }

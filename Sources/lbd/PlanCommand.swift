@@ -25,27 +25,15 @@ struct PlanCommand: AsyncParsableCommand {
         do { setup = try Setup.load(options, logger: Logger(label: "lbd.plan")) } catch { throw fail(with: error) }
         let preview = await setup.previewSnapshots()
         if !preview.problems.isEmpty { throw fail(with: ConfigError(preview.problems)) }
-        var policy = setup.staticPolicy
-        var services: [Service] = []
-        var recorded: [ServiceID: [IPAddress]] = [:]
-        var nodes: [String: Node] = [:]
-        for node in setup.staticNodes { nodes[node.name] = node }
-        for snapshot in preview.snapshots {
-            policy = policy.merged(with: snapshot.policy)
-            services += snapshot.services
-            recorded.merge(snapshot.recorded) { a, _ in a }
-            for node in snapshot.nodes where nodes[node.name] == nil { nodes[node.name] = node }
-        }
-        let problems = policy.validate()
+        let inputs = MergedInputs(staticPolicy: setup.staticPolicy, staticNodes: setup.staticNodes,
+                                  snapshots: preview.snapshots, node: setup.configuration.node)
+        let problems = inputs.policy.validate()
         if !problems.isEmpty { throw fail(with: ConfigError(problems)) }
-        if nodes[setup.configuration.node.name] == nil {
-            nodes[setup.configuration.node.name] = setup.configuration.node
-        }
         var allocator = PoolAllocator()
-        let outcome = allocator.reconcile(policy: policy, services: services, recorded: recorded)
-        let plan = Reconciler.plan(policy: policy, services: services, nodes: Array(nodes.values),
+        let outcome = allocator.reconcile(policy: inputs.policy, services: inputs.services, recorded: inputs.recorded)
+        let plan = Reconciler.plan(policy: inputs.policy, services: inputs.services, nodes: inputs.nodes,
                                    allocations: outcome.allocations)
-        let output = PlanOutput(outcome: outcome, plan: plan, services: services)
+        let output = PlanOutput(outcome: outcome, plan: plan, services: inputs.services)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -33,7 +33,7 @@ struct RunCommand: AsyncParsableCommand {
         let node = setup.configuration.node
         let kernel = Kernel(
             configuration: Kernel.Configuration(
-                node: node, staticPolicy: setup.staticPolicy,
+                node: node, staticPolicy: setup.staticPolicy, staticNodes: setup.staticNodes,
                 coalescingDelay: setup.configuration.coalescingDelay.duration),
             sources: setup.sources, announcers: setup.announcers, allocator: PoolAllocator(),
             logger: Logger(label: "lbd.kernel"))

@@ -20,16 +20,19 @@ public final class Kernel: ServiceLifecycle.Service, Sendable {
         public var node: Node
         /// Policy given to lbd directly (files named in `lbd.yaml` or on the command line), merged with the sources'.
         public var staticPolicy: Policy
+        /// Nodes given to lbd directly (in those policy files), merged with the sources' nodes.
+        public var staticNodes: [Node]
         /// How long to wait after a snapshot for more before reconciling (default 50 ms).
         public var coalescingDelay: Duration
         /// How long to wait before retrying an announcer or source that failed (default 1 s).
         public var retryDelay: Duration
 
         /// Creates a configuration.
-        public init(node: Node, staticPolicy: Policy = .empty, coalescingDelay: Duration = .milliseconds(50),
-                    retryDelay: Duration = .seconds(1)) {
+        public init(node: Node, staticPolicy: Policy = .empty, staticNodes: [Node] = [],
+                    coalescingDelay: Duration = .milliseconds(50), retryDelay: Duration = .seconds(1)) {
             self.node = node
             self.staticPolicy = staticPolicy
+            self.staticNodes = staticNodes
             self.coalescingDelay = coalescingDelay
             self.retryDelay = retryDelay
         }
@@ -88,9 +91,9 @@ public final class Kernel: ServiceLifecycle.Service, Sendable {
 
     /// One reconcile; returns true when something failed and should be retried.
     func reconcile(snapshots: [Int: SourceSnapshot], state: inout KernelLoopState) async -> Bool {
-        let ordered = snapshots.keys.sorted().map { snapshots[$0]! }
-        var policy = configuration.staticPolicy
-        for snapshot in ordered { policy = policy.merged(with: snapshot.policy) }
+        let inputs = MergedInputs(staticPolicy: configuration.staticPolicy, staticNodes: configuration.staticNodes,
+                                  snapshots: snapshots.keys.sorted().map { snapshots[$0]! }, node: configuration.node)
+        let policy = inputs.policy
         let problems = policy.validate()
         if problems.isEmpty {
             state.lastGoodPolicy = policy
@@ -106,24 +109,11 @@ public final class Kernel: ServiceLifecycle.Service, Sendable {
         }
         guard let goodPolicy = state.lastGoodPolicy else { return false }
 
-        var services: [Service] = []
-        var seen: Set<ServiceID> = []
-        var recorded: [ServiceID: [IPAddress]] = [:]
-        var nodes: [String: Node] = [:]
-        for snapshot in ordered {
-            for service in snapshot.services {
-                if seen.insert(service.id).inserted {
-                    services.append(service)
-                } else {
-                    logger.error("service \(service.id) is published by two sources; the first one is used")
-                }
-            }
-            recorded.merge(snapshot.recorded) { a, _ in a }
-            for node in snapshot.nodes where nodes[node.name] == nil { nodes[node.name] = node }
+        for id in inputs.duplicateServices {
+            logger.error("service \(id) is published by two sources; the first one is used")
         }
-        if nodes[configuration.node.name] == nil { nodes[configuration.node.name] = configuration.node }
-
-        let outcome = state.allocator.reconcile(policy: goodPolicy, services: services, recorded: recorded)
+        let outcome = state.allocator.reconcile(policy: goodPolicy, services: inputs.services,
+                                                  recorded: inputs.recorded)
         for id in outcome.changed.sorted() {
             if let allocation = outcome.allocations[id] {
                 logger.info("\(id): \(allocation.addresses.map(\.description).joined(separator: ", ")) from pool \(allocation.pool)")
@@ -138,7 +128,7 @@ public final class Kernel: ServiceLifecycle.Service, Sendable {
         }
         state.lastFailures = outcome.failures
 
-        let plan = Reconciler.plan(policy: goodPolicy, services: services, nodes: Array(nodes.values),
+        let plan = Reconciler.plan(policy: goodPolicy, services: inputs.services, nodes: inputs.nodes,
                                    allocations: outcome.allocations)
         let report = AllocationReport(outcome: outcome, plan: plan)
         var failed = false
