@@ -11,7 +11,10 @@ public enum Reconciler {
         let sortedNodes = nodes.sorted()
         var plan = AnnouncementPlan(nodes: sortedNodes.map(\.name))
         for node in sortedNodes { plan.desired[node.name] = .empty(node: node.name) }
-        let aliases = Dictionary(policy.communities.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        // Resolved once per advertisement, not per route: a validated policy's communities always resolve.
+        let communities = Dictionary(policy.bgpAdvertisements.map { ad in
+            (ad.name, Array(Set((try? policy.resolvedCommunities(for: ad)) ?? [])).sorted())
+        }, uniquingKeysWith: { first, _ in first })
         let pools = Dictionary(policy.pools.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 
         for service in services.sorted(by: { $0.id < $1.id }) {
@@ -39,7 +42,7 @@ public enum Reconciler {
             }
             for node in sortedNodes {
                 let (bgpDecision, routes) = bgpDecision(service: service, node: node, ads: bgpAds,
-                                                        addresses: allocation.addresses, aliases: aliases)
+                                                        addresses: allocation.addresses, communities: communities)
                 let layer2 = layer2Decisions[node.name]!
                 perNode[node.name] = NodeDecision(layer2: layer2, bgp: bgpDecision)
                 guard layer2.announces || bgpDecision.announces else { continue }
@@ -87,7 +90,7 @@ public enum Reconciler {
     }
 
     static func bgpDecision(service: Service, node: Node, ads: [BGPAdvertisement], addresses: [IPAddress],
-                            aliases: [String: BGPCommunity]) -> (AnnouncementDecision, [BGPRoute]) {
+                            communities: [String: [BGPCommunity]]) -> (AnnouncementDecision, [BGPRoute]) {
         if ads.isEmpty { return (.skip(.noAdvertisement), []) }
         if let reason = nodeReason(service: service, node: node) { return (.skip(reason), []) }
         let selecting = ads.filter { $0.nodeSelectors.matchesAllOrAny(node.labels) }
@@ -99,7 +102,7 @@ public enum Reconciler {
                     continue
                 }
                 routes.append(BGPRoute(prefix: prefix, advertisement: ad.name, localPref: ad.localPref,
-                                       communities: communities(ad.communities, aliases: aliases),
+                                       communities: communities[ad.name] ?? [],
                                        peers: ad.peers.sorted()))
             }
         }
@@ -111,11 +114,5 @@ public enum Reconciler {
             }
         }
         return (.announce, routes.sorted())
-    }
-
-    /// Resolves community texts through `aliases`; values that do not parse are dropped (validation rejects them
-    /// before a policy reaches the reconciler).
-    static func communities(_ texts: [String], aliases: [String: BGPCommunity]) -> [BGPCommunity] {
-        Array(Set(texts.compactMap { aliases[$0] ?? (try? BGPCommunity(parsing: $0)) })).sorted()
     }
 }
