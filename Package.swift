@@ -18,6 +18,7 @@ let package = Package(
     products: [
         .library(name: "LBKernel", targets: ["LBKernel"]),
         .library(name: "LBKernelTestKit", targets: ["LBKernelTestKit"]),
+        .library(name: "BGPPlugin", targets: ["BGPPlugin"]),
         .executable(name: "lbd", targets: ["lbd"]),
     ],
     dependencies: [
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
     ],
     targets: [
         .target(
@@ -46,10 +48,25 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The BGP speaker (`plugin: bgp`): Wire/ (codecs on ByteBuffer only), Session/ (RFC 4271 state machine and
+        // its NIO shell), BFD/ (RFC 5880), Announce/ (Adj-RIB-Out per peer) and the announcer itself.
+        .target(
+            name: "BGPPlugin",
+            dependencies: [
+                "LBKernel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Plugins/BGP",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "lbd",
             dependencies: [
                 "LBKernel",
+                "BGPPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -103,6 +120,27 @@ let package = Package(
         .testTarget(
             name: "LBKernelTestKitTests",
             dependencies: ["LBKernel", "LBKernelTestKit"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BGPPluginTests",
+            dependencies: [
+                "BGPPlugin",
+                "LBKernel",
+                "LBKernelTestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        // Acceptance tests against real routers (BIRD 2, FRR, GoBGP) in network namespaces the tests create; they
+        // need root and the routers installed (`make test` installs them) and fail, never skip, without them.
+        .testTarget(
+            name: "BGPRouterTests",
+            dependencies: ["LBKernel"],
             swiftSettings: strictSettings
         ),
         .testTarget(

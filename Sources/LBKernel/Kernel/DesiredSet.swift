@@ -4,17 +4,26 @@ public struct DesiredSet: Hashable, Sendable {
     public var node: String
     /// The services this node may announce, by id.
     public var services: [ServiceID: ServiceAnnouncement]
+    /// The BGP peers this node opens sessions with (those whose node selectors match the node), sorted by name.
+    ///
+    /// Sessions stay up while the set has no services: an empty ``services`` withdraws routes, not sessions.
+    public var bgpPeers: [BGPPeer]
+    /// The BFD profiles the peers in ``bgpPeers`` name, by profile name.
+    public var bfdProfiles: [String: BFDProfile]
 
     /// Creates a set.
-    public init(node: String, services: [ServiceID: ServiceAnnouncement] = [:]) {
+    public init(node: String, services: [ServiceID: ServiceAnnouncement] = [:], bgpPeers: [BGPPeer] = [],
+                bfdProfiles: [String: BFDProfile] = [:]) {
         self.node = node
         self.services = services
+        self.bgpPeers = bgpPeers
+        self.bfdProfiles = bfdProfiles
     }
 
     /// The empty set for `node`: announcing it withdraws everything.
     public static func empty(node: String) -> DesiredSet { DesiredSet(node: node) }
 
-    /// True when nothing is to be announced.
+    /// True when no service is to be announced (peers may still be listed: their sessions stay up, empty).
     public var isEmpty: Bool { services.isEmpty }
 }
 

@@ -10,7 +10,15 @@ public enum Reconciler {
                             allocations: [ServiceID: Allocation]) -> AnnouncementPlan {
         let sortedNodes = nodes.sorted()
         var plan = AnnouncementPlan(nodes: sortedNodes.map(\.name))
-        for node in sortedNodes { plan.desired[node.name] = .empty(node: node.name) }
+        let profiles = Dictionary(policy.bfdProfiles.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for node in sortedNodes {
+            let peers = policy.bgpPeers.filter { $0.nodeSelectors.matchesAllOrAny(node.labels) }
+                .sorted { $0.name < $1.name }
+            let named = peers.compactMap(\.bfdProfile).compactMap { profiles[$0] }
+            plan.desired[node.name] = DesiredSet(node: node.name, bgpPeers: peers,
+                                                 bfdProfiles: Dictionary(named.map { ($0.name, $0) },
+                                                                         uniquingKeysWith: { a, _ in a }))
+        }
         // Resolved once per advertisement, not per route: a validated policy's communities always resolve.
         let communities = Dictionary(policy.bgpAdvertisements.map { ad in
             (ad.name, Array(Set((try? policy.resolvedCommunities(for: ad)) ?? [])).sorted())

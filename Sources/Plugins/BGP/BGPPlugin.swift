@@ -1,0 +1,1 @@
+// BGPPlugin: see Package.swift for the module layout.
