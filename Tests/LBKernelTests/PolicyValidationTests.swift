@@ -184,8 +184,8 @@ extension PolicyCase {
         PolicyCase("large community with two parts", Policy(
             bgpAdvertisements: [BGPAdvertisement(name: "a", communities: ["large:1:2"])]),
                    (.invalidValue, "large:<global admin>")),
-        PolicyCase("unknown community alias", Policy(bgpAdvertisements: [BGPAdvertisement(name: "a", communities: ["no-export"])]),
-                   (.unknownReference, "'no-export' is not a community alias")),
+        PolicyCase("unknown community alias", Policy(bgpAdvertisements: [BGPAdvertisement(name: "a", communities: ["no-exprot"])]),
+                   (.unknownReference, "'no-exprot' is not a community alias")),
         PolicyCase("community written twice", Policy(
             bgpAdvertisements: [BGPAdvertisement(name: "a", communities: ["1:1", "1:1"])]),
                    (.duplicate, "'1:1' is already listed as communities[0]")),
@@ -339,6 +339,16 @@ struct PolicyValidationTests {
         #expect(try policy.resolvedCommunities(for: ad) == [.standard(65535, 65281), .large(1, 2, 3), .standard(64512, 100)])
         let bad = BGPAdvertisement(name: "b", communities: ["nope"])
         #expect(throws: ConfigError.self) { try policy.resolvedCommunities(for: bad) }
+    }
+
+    @Test func wellKnownCommunityNamesNeedNoAlias() throws {
+        let ad = BGPAdvertisement(name: "a", communities: ["no-export", "blackhole", "graceful-shutdown"])
+        let policy = Policy(bgpAdvertisements: [ad])
+        #expect(try policy.resolvedCommunities(for: ad)
+            == [.standard(65535, 65281), .standard(65535, 666), .standard(65535, 0)])
+        // An alias of the same name wins over the built-in meaning.
+        let aliased = Policy(bgpAdvertisements: [ad], communities: [CommunityAlias(name: "blackhole", value: .standard(1, 1))])
+        #expect(try aliased.resolvedCommunities(for: ad) == [.standard(65535, 65281), .standard(1, 1), .standard(65535, 0)])
     }
 
     @Test(arguments: [

@@ -134,4 +134,19 @@ struct ReconcilerTests {
                                    allocations: [Self.web: Allocation(addresses: [IPAddress("10.1.0.1")!, IPAddress("fd00:1::1")!], pool: "dual")])
         #expect(plan.desiredSet(for: "a").services[Self.web]?.bgp.map(\.prefix.description) == ["10.1.0.1/32", "fd00:1::1/128"])
     }
+
+    @Test func eachNodeGetsThePeersWhoseSelectorsMatchItAndTheirBFDProfiles() {
+        let zone1 = BGPPeer(name: "tor-z1", myASN: 64500, peerASN: 64501, peerAddress: IPAddress("10.1.0.1"),
+                            nodeSelectors: [LabelSelector(matchLabels: ["zone": "1"])], bfdProfile: "fast")
+        let everywhere = BGPPeer(name: "core", myASN: 64500, peerASN: 64502, peerAddress: IPAddress("10.2.0.1"))
+        let policy = Policy(bgpPeers: [zone1, everywhere],
+                            bfdProfiles: [BFDProfile(name: "fast", detectMultiplier: 3), BFDProfile(name: "unused")])
+        // Peers and profiles come with the set even when no service is to be announced: sessions stay up.
+        let plan = Reconciler.plan(policy: policy, services: [], nodes: Self.nodes, allocations: [:])
+        #expect(plan.desiredSet(for: "a").bgpPeers.map(\.name) == ["core", "tor-z1"])
+        #expect(plan.desiredSet(for: "a").bfdProfiles.keys.sorted() == ["fast"])
+        #expect(plan.desiredSet(for: "a").isEmpty)
+        #expect(plan.desiredSet(for: "b").bgpPeers.map(\.name) == ["core"])
+        #expect(plan.desiredSet(for: "b").bfdProfiles.isEmpty)
+    }
 }

@@ -53,6 +53,17 @@ public enum BGPCommunity: Hashable, Comparable, Sendable, CustomStringConvertibl
         return T(text)
     }
 
+    /// The well-known communities by the names routers print (RFC 1997 §2, RFC 3765, RFC 7999, RFC 8326); a
+    /// community alias of the same name takes precedence.
+    public static let wellKnown: [String: BGPCommunity] = [
+        "no-export": .standard(0xFFFF, 0xFF01),
+        "no-advertise": .standard(0xFFFF, 0xFF02),
+        "no-export-subconfed": .standard(0xFFFF, 0xFF03),
+        "nopeer": .standard(0xFFFF, 0xFF04),
+        "graceful-shutdown": .standard(0xFFFF, 0x0000),
+        "blackhole": .standard(0xFFFF, 0x029A),
+    ]
+
     /// True for a large community.
     public var isLarge: Bool { if case .large = self { true } else { false } }
 

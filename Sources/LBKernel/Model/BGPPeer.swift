@@ -42,6 +42,8 @@ public struct BGPPeer: Hashable, Sendable {
     public var vrf: String?
     /// Whether both families are advertised over this one session.
     public var dualStackAddressFamily: Bool
+    /// Whether lbd waits for the peer to connect instead of connecting itself (lbd's own field; MetalLB has none).
+    public var passive: Bool
 
     /// The two kinds of dynamic peer AS.
     public enum DynamicASN: String, Hashable, Sendable, Codable {
@@ -58,7 +60,7 @@ public struct BGPPeer: Hashable, Sendable {
                 connectTime: GoDuration? = nil, routerID: IPv4Address? = nil, nodeSelectors: [LabelSelector] = [],
                 password: String? = nil, passwordSecret: SecretReference? = nil, bfdProfile: String? = nil,
                 enableGracefulRestart: Bool = false, ebgpMultiHop: Bool = false, vrf: String? = nil,
-                dualStackAddressFamily: Bool = false) {
+                dualStackAddressFamily: Bool = false, passive: Bool = false) {
         self.name = name
         self.myASN = myASN
         self.peerASN = peerASN
@@ -80,6 +82,7 @@ public struct BGPPeer: Hashable, Sendable {
         self.ebgpMultiHop = ebgpMultiHop
         self.vrf = vrf
         self.dualStackAddressFamily = dualStackAddressFamily
+        self.passive = passive
     }
 
     /// True when the peer is in our own AS.
@@ -104,7 +107,7 @@ extension BGPPeer: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, myASN, peerASN, dynamicASN, localASN, peerAddress, interface, sourceAddress, peerPort, holdTime,
              keepaliveTime, connectTime, routerID, nodeSelectors, password, passwordSecret, bfdProfile,
-             enableGracefulRestart, ebgpMultiHop, vrf, dualStackAddressFamily
+             enableGracefulRestart, ebgpMultiHop, vrf, dualStackAddressFamily, passive
     }
 
     /// Decodes lbd's schema: `name` and `myASN` are required.
@@ -139,7 +142,8 @@ extension BGPPeer: Codable {
             enableGracefulRestart: try c.decodeIfPresent(Bool.self, forKey: .enableGracefulRestart) ?? false,
             ebgpMultiHop: try c.decodeIfPresent(Bool.self, forKey: .ebgpMultiHop) ?? false,
             vrf: try c.decodeIfPresent(String.self, forKey: .vrf),
-            dualStackAddressFamily: try c.decodeIfPresent(Bool.self, forKey: .dualStackAddressFamily) ?? false)
+            dualStackAddressFamily: try c.decodeIfPresent(Bool.self, forKey: .dualStackAddressFamily) ?? false,
+            passive: try c.decodeIfPresent(Bool.self, forKey: .passive) ?? false)
     }
 
     /// Encodes lbd's schema, leaving out defaults.
@@ -166,6 +170,7 @@ extension BGPPeer: Codable {
         if ebgpMultiHop { try c.encode(true, forKey: .ebgpMultiHop) }
         try c.encodeIfPresent(vrf, forKey: .vrf)
         if dualStackAddressFamily { try c.encode(true, forKey: .dualStackAddressFamily) }
+        if passive { try c.encode(true, forKey: .passive) }
     }
 }
 

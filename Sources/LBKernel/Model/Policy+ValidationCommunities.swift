@@ -31,11 +31,13 @@ extension Policy {
             let value: BGPCommunity
             if let aliased = aliases[text] {
                 value = aliased
+            } else if let wellKnown = BGPCommunity.wellKnown[text] {
+                value = wellKnown
             } else if !text.contains(":") {
                 problems.append(ConfigProblem(
                     .unknownReference,
-                    "'\(text)' is not a community alias defined under communities, nor a value such as 65535:65281 "
-                    + "or large:64512:1:2; define the alias or write the value", object: object, field: field))
+                    "'\(text)' is not a community alias defined under communities, nor a well-known name (\(BGPCommunity.wellKnown.keys.sorted().joined(separator: ", "))), "
+                    + "nor a value such as 65535:65281 or large:64512:1:2; define the alias or write the value", object: object, field: field))
                 continue
             } else {
                 do {
