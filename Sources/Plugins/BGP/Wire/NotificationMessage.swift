@@ -14,22 +14,46 @@ public struct NotificationMessage: Hashable, Sendable, Error, CustomStringConver
         self.data = data
     }
 
-    /// Error codes (RFC 4271 §4.5, RFC 2918 / RFC 7313 for ROUTE-REFRESH).
-    public enum ErrorCode: UInt8, Hashable, Sendable {
+    /// An error code (RFC 4271 §4.5 and later RFCs); a struct rather than an enum so that a NOTIFICATION with a code
+    /// lbd does not know still decodes.
+    public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The code as on the wire.
+        public var rawValue: UInt8
+
+        /// Wraps a code; every value is accepted.
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+
         /// Message Header Error.
-        case messageHeader = 1
+        public static let messageHeader = ErrorCode(rawValue: 1)
         /// OPEN Message Error.
-        case openMessage = 2
+        public static let openMessage = ErrorCode(rawValue: 2)
         /// UPDATE Message Error.
-        case updateMessage = 3
+        public static let updateMessage = ErrorCode(rawValue: 3)
         /// Hold Timer Expired.
-        case holdTimerExpired = 4
+        public static let holdTimerExpired = ErrorCode(rawValue: 4)
         /// Finite State Machine Error.
-        case finiteStateMachine = 5
+        public static let finiteStateMachine = ErrorCode(rawValue: 5)
         /// Cease.
-        case cease = 6
+        public static let cease = ErrorCode(rawValue: 6)
         /// ROUTE-REFRESH Message Error (RFC 7313 §5).
-        case routeRefreshMessage = 7
+        public static let routeRefreshMessage = ErrorCode(rawValue: 7)
+        /// Send Hold Timer Expired (RFC 9687 §3).
+        public static let sendHoldTimerExpired = ErrorCode(rawValue: 8)
+
+        /// The code's name in camel case (`cease`), or its number when unknown.
+        public var description: String {
+            switch rawValue {
+            case 1: "messageHeader"
+            case 2: "openMessage"
+            case 3: "updateMessage"
+            case 4: "holdTimerExpired"
+            case 5: "finiteStateMachine"
+            case 6: "cease"
+            case 7: "routeRefreshMessage"
+            case 8: "sendHoldTimerExpired"
+            default: "code\(rawValue)"
+            }
+        }
     }
 
     /// Message Header Error subcodes (RFC 4271 §6.1).
@@ -44,6 +68,8 @@ public struct NotificationMessage: Hashable, Sendable, Error, CustomStringConver
 
     /// OPEN Message Error subcodes (RFC 4271 §6.2, RFC 5492 §5).
     public enum OpenSubcode: UInt8, Sendable {
+        /// No specific subcode: used for a malformed optional parameter or capability.
+        case unspecific = 0
         /// The version is not 4.
         case unsupportedVersionNumber = 1
         /// The peer AS is not the one configured.
@@ -80,6 +106,12 @@ public struct NotificationMessage: Hashable, Sendable, Error, CustomStringConver
         case invalidNetworkField = 10
         /// The AS_PATH is malformed.
         case malformedASPath = 11
+    }
+
+    /// ROUTE-REFRESH Message Error subcodes (RFC 7313 §5).
+    public enum RouteRefreshSubcode: UInt8, Sendable {
+        /// A BoRR or EoRR message whose length is not 23.
+        case invalidMessageLength = 1
     }
 
     /// Cease subcodes (RFC 4486 §4, RFC 8203).
