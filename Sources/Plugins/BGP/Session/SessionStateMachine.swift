@@ -1,0 +1,413 @@
+public import LBKernel
+
+/// The BGP finite state machine of one connection to one peer (RFC 4271 §8): events in, actions out.
+///
+/// The machine does no I/O and never reads a clock. The shell (the NIO connection code) feeds it an ``Event`` for
+/// everything that happens — a start or stop, a timer expiry, a TCP connection coming up or failing, a decoded
+/// message or a decode error, an UPDATE it sent — and performs the returned ``Action``s in order: connect, send,
+/// close, start and stop timers (the shell owns the clock), report the session up or down, deliver what the peer sent.
+///
+/// One machine tracks one TCP connection. A collision (the peer connects while our own connection is up, RFC 4271
+/// §6.8) is handled by the shell with a second machine for the incoming connection, started with
+/// ``Event/automaticStartPassive`` then ``Event/tcpConnectionConfirmed``, and ``SessionCollisionResolver`` to pick
+/// the connection to close, which gets ``Event/openCollisionDump``.
+///
+/// Deviations from the letter of RFC 4271 §8.2.2, chosen so that one backoff paces every retry:
+/// - A failed outgoing connection in Connect moves to Active and lets the running ConnectRetryTimer run out before
+///   the next attempt (RFC 1771's behaviour, and FRR's), instead of dropping to Idle.
+/// - Falling to Idle after an error is followed at once, in the same step, by the machine's own
+///   AutomaticStart_with_PassiveTcpEstablishment (Event 5): the machine waits in Active, accepting the peer's
+///   connection, until the ConnectRetryTimer (a ``ConnectRetryBackoff`` delay) expires and it connects again.
+///   Only ``Event/manualStop(_:)`` and a lost collision leave it in Idle.
+/// - DelayOpen, DampPeerOscillations and the IdleHoldTimer are not implemented; the backoff does their job.
+public struct SessionStateMachine: Sendable {
+    /// The session states (RFC 4271 §8.2.2).
+    public enum State: Hashable, Sendable, CustomStringConvertible {
+        /// Refusing connections, not connecting.
+        case idle
+        /// Waiting for our outgoing TCP connection to complete.
+        case connect
+        /// Waiting for the peer to connect (and, unless passive, for the ConnectRetryTimer to connect again).
+        case active
+        /// Our OPEN is sent; waiting for the peer's.
+        case openSent
+        /// Both OPENs are exchanged; waiting for the peer's KEEPALIVE.
+        case openConfirm
+        /// The session is up: UPDATEs flow.
+        case established
+
+        /// The RFC's name of the state.
+        public var description: String {
+            switch self {
+            case .idle: "Idle"
+            case .connect: "Connect"
+            case .active: "Active"
+            case .openSent: "OpenSent"
+            case .openConfirm: "OpenConfirm"
+            case .established: "Established"
+            }
+        }
+    }
+
+    /// The timers the machine asks the shell to run; each is started, restarted or stopped by an ``Action``, and its
+    /// expiry comes back as ``Event/timerExpired(_:)``.
+    public enum Timer: Hashable, Sendable, CaseIterable, CustomStringConvertible {
+        /// The ConnectRetryTimer (RFC 4271 §8.1.1, Event 9): when to try connecting again.
+        case connectRetry
+        /// The HoldTimer (Event 10): the peer has been silent too long.
+        case hold
+        /// The KeepaliveTimer (Event 11): time to send a KEEPALIVE.
+        case keepalive
+        /// lbd's own timer: the session has been Established long enough to reset the connect-retry backoff.
+        case backoffReset
+
+        /// The timer's name, for logs.
+        public var description: String {
+            switch self {
+            case .connectRetry: "ConnectRetryTimer"
+            case .hold: "HoldTimer"
+            case .keepalive: "KeepaliveTimer"
+            case .backoffReset: "BackoffResetTimer"
+            }
+        }
+    }
+
+    /// What happens to the session (RFC 4271 §8.1, numbered as there).
+    public enum Event: Hashable, Sendable {
+        /// ManualStart (Event 1): start, connecting unless the configuration is passive.
+        case manualStart
+        /// ManualStop (Event 2): send the Cease for `reason` if a session is open, close, and stay Idle.
+        case manualStop(SessionStopReason)
+        /// AutomaticStart (Event 3): like ``manualStart``, but does not reset the connect-retry backoff.
+        case automaticStart
+        /// ManualStart_with_PassiveTcpEstablishment (Event 4): start by waiting for the peer to connect; connect
+        /// only when the ConnectRetryTimer expires (never when the configuration is passive).
+        case manualStartPassive
+        /// AutomaticStart_with_PassiveTcpEstablishment (Event 5): as ``manualStartPassive``; the shell uses it for
+        /// a machine that takes over an incoming connection.
+        case automaticStartPassive
+        /// AutomaticStop (Event 8): like ``manualStop(_:)``, then start again after the backoff delay (for BFD
+        /// down, a configuration change that needs a new session, or the like).
+        case automaticStop(SessionStopReason)
+        /// ConnectRetryTimer_Expires, HoldTimer_Expires, KeepaliveTimer_Expires (Events 9 to 11), or lbd's timer.
+        /// The expiry of a timer the machine has stopped since is ignored, so a cancel that loses the race with
+        /// the timer firing does no harm.
+        case timerExpired(Timer)
+        /// Tcp_CR_Acked (Event 16): our outgoing connection completed.
+        case tcpConnectionAcknowledged
+        /// TcpConnectionConfirmed (Event 17): the shell accepted the peer's incoming connection for this machine.
+        case tcpConnectionConfirmed
+        /// TcpConnectionFails (Event 18): the connection attempt failed, or the connection closed or broke.
+        case tcpConnectionFails
+        /// A message arrived: BGPOpen (Event 19), NotifMsg (Events 24, 25), KeepAliveMsg (Event 26), UpdateMsg
+        /// (Event 27), or ROUTE-REFRESH (RFC 2918).
+        case messageReceived(BGPMessage)
+        /// A message could not be decoded: BGPHeaderErr (Event 21), BGPOpenMsgErr (Event 22), UpdateMsgErr
+        /// (Event 28); the error carries the NOTIFICATION to send or the RFC 7606 action.
+        case decodeFailed(BGPDecodeError)
+        /// OpenCollisionDump (Event 23): this connection lost a collision (``SessionCollisionResolver``).
+        case openCollisionDump
+        /// The shell sent one or more UPDATEs: the KeepaliveTimer restarts (RFC 4271 §8.2.2, Established: "each
+        /// time the local system sends a KEEPALIVE or UPDATE message, it restarts its KeepaliveTimer"). One event
+        /// per batch written is enough.
+        case updateSent
+    }
+
+    /// What the shell must do, in the order given.
+    public enum Action: Hashable, Sendable {
+        /// Open the outgoing TCP connection to the peer; report ``Event/tcpConnectionAcknowledged`` or
+        /// ``Event/tcpConnectionFails``.
+        case connect
+        /// Close this machine's connection after the messages sent before it are written (or abandon the pending
+        /// outgoing connection attempt).
+        case closeConnection
+        /// Send a message on this machine's connection.
+        case send(BGPMessage)
+        /// Start the timer to fire after the duration, replacing it if it is running.
+        case startTimer(Timer, Duration)
+        /// Stop the timer.
+        case stopTimer(Timer)
+        /// The session is Established with these parameters: switch the codec to ``NegotiatedSession/codecOptions``
+        /// and tell the announcer, which sends the full table then End-of-RIB.
+        case established(NegotiatedSession)
+        /// The session ended, or an attempt that had got as far as TCP failed; `wasEstablished` says whether the
+        /// announcer had a session to forget.
+        case sessionDown(SessionDownReason, wasEstablished: Bool)
+        /// The peer sent an UPDATE (lbd ignores received routes but counts them).
+        case deliverUpdate(UpdateMessage)
+        /// The peer asked for our routes of a negotiated family again (RFC 2918 §4): resend the Adj-RIB-Out.
+        case deliverRouteRefresh(RouteRefreshMessage)
+        /// The peer sent an UPDATE with an error that RFC 7606 handles without a reset (treat-as-withdraw or
+        /// attribute discard): nothing to do but count it, as lbd keeps no received routes.
+        case ignoredMalformedUpdate(BGPDecodeError)
+    }
+
+    /// The configuration the machine was made with.
+    public let configuration: SessionConfiguration
+    /// The current state.
+    public private(set) var state: State = .idle
+    /// The negotiated parameters, from the peer's valid OPEN until the session goes down.
+    public private(set) var negotiated: NegotiatedSession?
+    /// How many attempts have failed since the last manual start (RFC 4271 §8.1.1 ConnectRetryCounter).
+    public private(set) var connectRetryCounter = 0
+    /// The connect-retry delays.
+    public private(set) var backoff: ConnectRetryBackoff
+    /// The timers the machine considers running.
+    public private(set) var runningTimers: Set<Timer> = []
+    /// Whether the machine restarts by itself after a failure (false before a start and after a manual stop).
+    var restartsAutomatically = false
+    /// Whether a session has reached Established; from then on the graceful restart R bit is clear.
+    var hasBeenEstablished = false
+
+    /// Creates a machine in Idle.
+    public init(configuration: SessionConfiguration) {
+        self.configuration = configuration
+        backoff = ConnectRetryBackoff(configuration.connectRetry)
+    }
+
+    /// The peer's BGP identifier, once its OPEN has been accepted (for ``SessionCollisionResolver``).
+    public var peerIdentifier: IPv4Address? { negotiated?.peerIdentifier }
+
+    /// Handles one event and returns what the shell must do, in order.
+    public mutating func handle(_ event: Event) -> [Action] {
+        if case .timerExpired(let timer) = event {
+            guard runningTimers.remove(timer) != nil else { return [] }
+        }
+        switch state {
+        case .idle: return handleInIdle(event)
+        case .connect, .active: return handleWhileConnecting(event)
+        case .openSent: return handleInOpenSent(event)
+        case .openConfirm: return handleInOpenConfirm(event)
+        case .established: return handleInEstablished(event)
+        }
+    }
+}
+
+extension SessionStateMachine {
+    /// Idle (RFC 4271 §8.2.2): only the start events do anything.
+    private mutating func handleInIdle(_ event: Event) -> [Action] {
+        switch event {
+        case .manualStart, .automaticStart, .manualStartPassive, .automaticStartPassive:
+            if event == .manualStart || event == .manualStartPassive {
+                connectRetryCounter = 0
+                backoff = ConnectRetryBackoff(configuration.connectRetry)
+            }
+            restartsAutomatically = true
+            if configuration.passive { state = .active; return [] }
+            let delay = backoff.nextDelay()
+            if event == .manualStartPassive || event == .automaticStartPassive {
+                state = .active
+                return [start(.connectRetry, delay)]
+            }
+            state = .connect
+            return [start(.connectRetry, delay), .connect]
+        case .manualStop:
+            restartsAutomatically = false
+            return []
+        default:
+            return []
+        }
+    }
+
+    /// Connect and Active (RFC 4271 §8.2.2): no BGP message can arrive yet.
+    private mutating func handleWhileConnecting(_ event: Event) -> [Action] {
+        switch event {
+        case .manualStop:
+            restartsAutomatically = false
+            let actions: [Action] = (state == .connect ? [.closeConnection] : []) + stopAllTimers()
+            state = .idle
+            return actions
+        case .automaticStop:
+            connectRetryCounter += 1
+            let actions: [Action] = (state == .connect ? [.closeConnection] : []) + stopAllTimers()
+            state = .idle
+            return actions + restartAfterFailure()
+        case .timerExpired(.connectRetry):
+            guard !configuration.passive else { return [] }
+            // Connect: the attempt took too long (abandon it); Active: the wait is over. Either way, try again.
+            let abandon: [Action] = state == .connect ? [.closeConnection] : []
+            if state == .connect { connectRetryCounter += 1 }
+            state = .connect
+            return abandon + [start(.connectRetry, backoff.nextDelay()), .connect]
+        case .tcpConnectionAcknowledged, .tcpConnectionConfirmed:
+            state = .openSent
+            return stop(.connectRetry) + [.send(.open(openMessage())), start(.hold, configuration.openSentHoldTime)]
+        case .tcpConnectionFails:
+            // Wait in Active for the ConnectRetryTimer already running (see the type's note on deviations).
+            if state == .connect { connectRetryCounter += 1 }
+            state = .active
+            return []
+        default:
+            return []
+        }
+    }
+
+    /// OpenSent (RFC 4271 §8.2.2): waiting for the peer's OPEN.
+    private mutating func handleInOpenSent(_ event: Event) -> [Action] {
+        switch event {
+        case .messageReceived(.open(let open)):
+            if let rejection = validate(open) {
+                return fail(.openRejected(rejection), sending: rejection.notification)
+            }
+            let session = negotiate(with: open)
+            negotiated = session
+            state = .openConfirm
+            var actions: [Action] = [.send(.keepalive)]
+            if let hold = session.holdDuration, let keepalive = session.keepaliveDuration {
+                actions += [start(.hold, hold), start(.keepalive, keepalive)]
+            } else {
+                actions += stop(.hold)
+            }
+            return actions
+        default:
+            return handleInAnyOpenState(event)
+        }
+    }
+
+    /// OpenConfirm (RFC 4271 §8.2.2): waiting for the peer's KEEPALIVE.
+    private mutating func handleInOpenConfirm(_ event: Event) -> [Action] {
+        switch event {
+        case .messageReceived(.keepalive):
+            guard let session = negotiated else { preconditionFailure("OpenConfirm without a negotiated session") }
+            state = .established
+            hasBeenEstablished = true
+            var actions: [Action] = []
+            if let hold = session.holdDuration { actions.append(start(.hold, hold)) }
+            actions.append(start(.backoffReset, configuration.backoffResetAfter))
+            actions.append(.established(session))
+            return actions
+        default:
+            return handleInAnyOpenState(event)
+        }
+    }
+
+    /// Established (RFC 4271 §8.2.2): UPDATEs flow both ways.
+    private mutating func handleInEstablished(_ event: Event) -> [Action] {
+        switch event {
+        case .messageReceived(.keepalive):
+            return restartHoldTimer()
+        case .messageReceived(.update(let update)):
+            return restartHoldTimer() + [.deliverUpdate(update)]
+        case .messageReceived(.routeRefresh(let refresh)):
+            // RFC 2918 §4: ignore a family we did not negotiate; RFC 7313 §4: BoRR/EoRR (subtypes 1, 2) mark the
+            // peer's own refresh, and other subtypes are ignored.
+            guard refresh.subtype == 0, negotiated?.families.contains(refresh.family) == true else {
+                return restartHoldTimer()
+            }
+            return restartHoldTimer() + [.deliverRouteRefresh(refresh)]
+        case .decodeFailed(let error):
+            switch error.action {
+            case .sendNotification(let notification):
+                return fail(.malformedMessage(error), sending: notification)
+            case .treatAsWithdraw, .attributeDiscard:
+                return restartHoldTimer() + [.ignoredMalformedUpdate(error)]
+            }
+        case .updateSent:
+            guard let keepalive = negotiated?.keepaliveDuration, runningTimers.contains(.keepalive) else { return [] }
+            return [start(.keepalive, keepalive)]
+        case .timerExpired(.backoffReset):
+            backoff.reset()
+            connectRetryCounter = 0
+            return []
+        default:
+            return handleInAnyOpenState(event)
+        }
+    }
+
+    /// The events OpenSent, OpenConfirm and Established treat alike: stops, timers, failures, NOTIFICATIONs, and
+    /// anything unexpected (an FSM error, RFC 4271 §6.6).
+    private mutating func handleInAnyOpenState(_ event: Event) -> [Action] {
+        switch event {
+        case .manualStop(let reason):
+            restartsAutomatically = false
+            return fail(.stopped(reason), sending: reason.notification(peerSupportsGracefulRestart: gracefulPeer))
+        case .automaticStop(let reason):
+            return fail(.stopped(reason), sending: reason.notification(peerSupportsGracefulRestart: gracefulPeer))
+        case .timerExpired(.hold):
+            return fail(.holdTimerExpired, sending: NotificationMessage(code: .holdTimerExpired))
+        case .timerExpired(.keepalive):
+            guard let keepalive = negotiated?.keepaliveDuration else { return [] }
+            return [.send(.keepalive), start(.keepalive, keepalive)]
+        case .tcpConnectionFails:
+            return fail(.connectionLost, sending: nil)
+        case .messageReceived(.notification(let notification)):
+            return fail(.notificationReceived(notification), sending: nil)
+        case .messageReceived(let message):
+            return fail(.unexpectedMessage(message.kind, in: state), sending: unexpectedMessageNotification(message.kind))
+        case .decodeFailed(let error):
+            switch error.action {
+            case .sendNotification(let notification):
+                return fail(.malformedMessage(error), sending: notification)
+            case .treatAsWithdraw, .attributeDiscard:
+                // Only an UPDATE gets these, and an UPDATE is unexpected before Established.
+                return fail(.unexpectedMessage(.update, in: state), sending: unexpectedMessageNotification(.update))
+            }
+        case .openCollisionDump:
+            restartsAutomatically = false
+            return fail(.collisionLost, sending: NotificationMessage(
+                code: .cease, subcode: NotificationMessage.CeaseSubcode.connectionCollisionResolution.rawValue))
+        case .manualStart, .automaticStart, .manualStartPassive, .automaticStartPassive,
+             .tcpConnectionAcknowledged, .tcpConnectionConfirmed, .updateSent, .timerExpired:
+            // Starts are ignored once started (RFC 4271 §8.2.2); a second connection is the collision procedure's
+            // business (§6.8), tracked by the shell with another machine.
+            return []
+        }
+    }
+
+    /// NOTIFICATION code 5 with the RFC 6608 §3 subcode of the state and the message type as data.
+    func unexpectedMessageNotification(_ kind: BGPMessage.Kind) -> NotificationMessage {
+        let subcode: UInt8 = switch state {
+        case .openSent: 1
+        case .openConfirm: 2
+        case .established: 3
+        default: 0
+        }
+        return NotificationMessage(code: .finiteStateMachine, subcode: subcode, data: [kind.rawValue])
+    }
+
+    /// Whether we and the peer both announced graceful restart.
+    private var gracefulPeer: Bool {
+        configuration.gracefulRestart != nil && negotiated?.peerGracefulRestart != nil
+    }
+
+    /// Ends the session: sends `notification` (if any), closes, stops the timers, reports the session down and drops
+    /// to Idle, then starts again unless stopped manually.
+    private mutating func fail(_ reason: SessionDownReason, sending notification: NotificationMessage?) -> [Action] {
+        let wasEstablished = state == .established
+        var actions: [Action] = notification.map { [.send(.notification($0))] } ?? []
+        actions.append(.closeConnection)
+        actions += stopAllTimers()
+        actions.append(.sessionDown(reason, wasEstablished: wasEstablished))
+        state = .idle
+        negotiated = nil
+        connectRetryCounter += 1
+        return actions + restartAfterFailure()
+    }
+
+    /// The machine's own AutomaticStart_with_PassiveTcpEstablishment after a failure: wait in Active for the backoff
+    /// delay (or for good, when passive).
+    private mutating func restartAfterFailure() -> [Action] {
+        guard restartsAutomatically else { return [] }
+        state = .active
+        if configuration.passive { return [] }
+        return [start(.connectRetry, backoff.repeatDelay())]
+    }
+
+    private mutating func restartHoldTimer() -> [Action] {
+        guard let hold = negotiated?.holdDuration else { return [] }
+        return [start(.hold, hold)]
+    }
+
+    private mutating func start(_ timer: Timer, _ duration: Duration) -> Action {
+        runningTimers.insert(timer)
+        return .startTimer(timer, duration)
+    }
+
+    private mutating func stop(_ timer: Timer) -> [Action] {
+        runningTimers.remove(timer) == nil ? [] : [.stopTimer(timer)]
+    }
+
+    private mutating func stopAllTimers() -> [Action] {
+        Timer.allCases.flatMap { stop($0) }
+    }
+}
