@@ -7,6 +7,9 @@ public struct BGPDecodeError: Error, Hashable, Sendable, CustomStringConvertible
     public var action: Action
     /// What was wrong, in words, naming the field (for logs).
     public var message: String
+    /// For a treat-as-withdraw or attribute-discard error, the UPDATE as far as it could be decoded, without the
+    /// malformed attributes (with treat-as-withdraw, its announced prefixes count as withdrawn); nil otherwise.
+    public var update: UpdateMessage?
 
     /// The session's reaction to a malformed message.
     public enum Action: Hashable, Sendable {
@@ -19,9 +22,19 @@ public struct BGPDecodeError: Error, Hashable, Sendable, CustomStringConvertible
     }
 
     /// Creates an error.
-    public init(_ action: Action, _ message: String) {
+    public init(_ action: Action, _ message: String, update: UpdateMessage? = nil) {
         self.action = action
         self.message = message
+        self.update = update
+    }
+
+    /// How strong the action is, for RFC 7606 §3: when several errors occur, the strongest action applies.
+    var severity: Int {
+        switch action {
+        case .attributeDiscard: 1
+        case .treatAsWithdraw: 2
+        case .sendNotification: 3
+        }
     }
 
     /// An error that resets the session with `code`/`subcode`.

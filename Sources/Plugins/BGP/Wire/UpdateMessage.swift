@@ -127,12 +127,16 @@ public struct ASPathSegment: Hashable, Sendable {
     /// The AS numbers, 4-octet.
     public var asns: [UInt32]
 
-    /// Segment types (RFC 4271 §4.3).
+    /// Segment types (RFC 4271 §4.3, RFC 5065 §3).
     public enum Kind: UInt8, Hashable, Sendable {
         /// An unordered set.
         case set = 1
         /// An ordered sequence.
         case sequence = 2
+        /// An ordered sequence of member ASes inside a confederation (RFC 5065); lbd only decodes it.
+        case confedSequence = 3
+        /// An unordered set of member ASes inside a confederation (RFC 5065); lbd only decodes it.
+        case confedSet = 4
     }
 
     /// Creates a segment.
@@ -198,7 +202,8 @@ public struct MPUnreachNLRI: Hashable, Sendable {
 
 /// A path attribute kept as it came (RFC 4271 §4.3): flags, type and value.
 public struct RawPathAttribute: Hashable, Sendable {
-    /// The attribute flags (optional, transitive, partial, extended length).
+    /// The attribute flags (optional, transitive, partial); the encoder sets the extended length bit itself, when
+    /// the value exceeds 255 octets.
     public var flags: UInt8
     /// The type code.
     public var typeCode: UInt8
