@@ -165,7 +165,9 @@ def _record_memory(record, speaker):
         session = None
     name = next((k for k, v in speaker.procs.items() if v is session), None)
     if name in procs:
-        record["rss_mib"] = round(procs[name]["hwm_kib"] / 1024, 2)
+        # VmHWM is folded in lazily by the kernel (on unmap, exit), so a later reading can be a little lower than
+        # an earlier one: the peak is the larger of the two readings.
+        record["rss_mib"] = max(round(procs[name]["hwm_kib"] / 1024, 2), record.get("rss_converged_mib", 0))
         record["cpu_s"] = procs[name]["cpu_s"]
     if procs:
         record["rss_all_mib"] = round(sum(p["hwm_kib"] for p in procs.values()) / 1024, 2)
