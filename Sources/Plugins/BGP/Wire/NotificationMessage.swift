@@ -138,7 +138,9 @@ public struct NotificationMessage: Hashable, Sendable, Error, CustomStringConver
 
     /// Code, subcode and data in words, for logs.
     public var description: String {
-        "NOTIFICATION \(code) (\(code.rawValue)/\(subcode))" + (data.isEmpty ? "" : " data \(data.count) bytes")
+        let shown = data.prefix(16).map { hex($0).dropFirst(2) }.joined()
+        return "NOTIFICATION \(code) (\(code.rawValue)/\(subcode))"
+            + (data.isEmpty ? "" : " data \(shown)\(data.count > 16 ? "… (\(data.count) octets)" : "")")
     }
 }
 
