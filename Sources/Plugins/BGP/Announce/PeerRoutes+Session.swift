@@ -1,0 +1,96 @@
+public import LBKernel
+
+extension PeerRoutes {
+    /// What route selection needs to know about an Established session: the ASes of the OPEN exchange, the
+    /// families both sides negotiated and the next hops this node can give.
+    ///
+    /// The session shell fills it in once the session is Established: the next hops are its local addresses
+    /// (the socket's local address for the transport family; for the other family, an address of that family on
+    /// the interface the session leaves through, when there is one).
+    public struct Session: Hashable, Sendable {
+        /// The AS lbd presents in its OPEN: the peer's `localASN` when set, else `myASN`.
+        public var localAS: UInt32
+        /// The AS the peer presented in its OPEN (4-octet, RFC 6793).
+        public var peerAS: UInt32
+        /// The families both sides negotiated (see ``PeerRoutes/negotiatedFamilies(offered:received:)``).
+        public var families: Set<AddressFamily>
+        /// The NEXT_HOP for IPv4 routes, or nil when this node has no IPv4 address towards the peer.
+        public var ipv4NextHop: IPv4Address?
+        /// The global next hop for IPv6 routes, or nil when this node has no global IPv6 address towards the peer.
+        public var ipv6NextHop: IPv6Address?
+        /// The link-local address of the interface shared with the peer, sent after the global next hop when the
+        /// peer is on-link (RFC 2545 §3, as FRR does); nil for a peer some hops away.
+        public var ipv6LinkLocalNextHop: IPv6Address?
+
+        /// Creates the facts of a session.
+        public init(localAS: UInt32, peerAS: UInt32, families: Set<AddressFamily>, ipv4NextHop: IPv4Address? = nil,
+                    ipv6NextHop: IPv6Address? = nil, ipv6LinkLocalNextHop: IPv6Address? = nil) {
+            self.localAS = localAS
+            self.peerAS = peerAS
+            self.families = families
+            self.ipv4NextHop = ipv4NextHop
+            self.ipv6NextHop = ipv6NextHop
+            self.ipv6LinkLocalNextHop = ipv6LinkLocalNextHop
+        }
+
+        /// True for an internal (iBGP) session: both OPENs carry the same AS (RFC 4271 §3).
+        public var isInternal: Bool { localAS == peerAS }
+
+        /// The next hop for routes of `family`, or nil when the session has none.
+        public func nextHop(for family: IPFamily) -> RouteAttributes.NextHop? {
+            switch family {
+            case .ipv4: ipv4NextHop.map { .ipv4($0) }
+            case .ipv6: ipv6NextHop.map { .ipv6(global: $0, linkLocal: ipv6LinkLocalNextHop) }
+            }
+        }
+    }
+
+    /// Why routes the desired set has for a peer are not sent to it: one enum value per cause, so the announcer
+    /// can log each cause once per peer instead of once per prefix.
+    public enum NotSentReason: Hashable, Sendable, Comparable, CustomStringConvertible {
+        /// The session did not negotiate the prefix's family: lbd did not offer it (families follow the transport
+        /// unless the peer sets `dualStackAddressFamily`) or the peer did not (RFC 4760 §8).
+        case familyNotNegotiated(AddressFamily)
+        /// The session negotiated the family but this node has no address of it towards the peer to use as the
+        /// next hop (an IPv4 route over an IPv6 session needs an IPv4 address on the interface, and vice versa).
+        case noNextHop(IPFamily)
+
+        /// Words for logs.
+        public var description: String {
+            switch self {
+            case .familyNotNegotiated(let family):
+                "the session does not carry \(family) (families follow the transport unless dualStackAddressFamily"
+                    + " is set, and the peer must offer the family too)"
+            case .noNextHop(let family):
+                "this node has no \(family) address towards the peer to use as next hop"
+            }
+        }
+
+        /// Orders family problems first, then by family.
+        public static func < (lhs: NotSentReason, rhs: NotSentReason) -> Bool {
+            switch (lhs, rhs) {
+            case let (.familyNotNegotiated(a), .familyNotNegotiated(b)): a < b
+            case let (.noNextHop(a), .noNextHop(b)): a < b
+            case (.familyNotNegotiated, .noNextHop): true
+            case (.noNextHop, .familyNotNegotiated): false
+            }
+        }
+    }
+
+    /// The families lbd offers a peer in its OPEN (multiprotocol capabilities, RFC 4760 §8): the family of the
+    /// session's transport, and the other one too when the peer sets `dualStackAddressFamily` (as MetalLB with
+    /// FRR does). An unnumbered session (`interface`, no address) runs over IPv6 link-local addresses.
+    public static func offeredFamilies(for peer: BGPPeer) -> [AddressFamily] {
+        if peer.dualStackAddressFamily { return [.ipv4Unicast, .ipv6Unicast] }
+        return [.unicast(peer.peerAddress?.family ?? .ipv6)]
+    }
+
+    /// The families a session carries: those lbd offered that the peer offered too; a peer that sends no
+    /// multiprotocol capability at all supports IPv4 unicast only (RFC 4760 §8, RFC 4271).
+    public static func negotiatedFamilies(offered: [AddressFamily], received: [Capability]) -> Set<AddressFamily> {
+        var theirs: Set<AddressFamily> = []
+        for case .multiprotocol(let family) in received { theirs.insert(family) }
+        if theirs.isEmpty { theirs = [.ipv4Unicast] }
+        return Set(offered).intersection(theirs)
+    }
+}
