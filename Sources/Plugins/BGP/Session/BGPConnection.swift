@@ -46,6 +46,14 @@ struct BGPConnection: Sendable, CustomStringConvertible {
                              handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
     }
 
+    /// The connection whose ``BGPConnectionHandler`` ``install(on:id:direction:sink:)`` added to `channel`; call it
+    /// on the channel's event loop.
+    static func attached(to channel: any Channel, id: UInt64, direction: Direction) throws -> BGPConnection {
+        let handler = try channel.pipeline.syncOperations.handler(type: BGPConnectionHandler.self)
+        return BGPConnection(id: id, direction: direction, channel: channel,
+                             handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+    }
+
     /// The water marks of the channel's outbound buffer: large enough that bulk UPDATEs flow without stalls, small
     /// enough that a slow peer holds at most about a megabyte per session in memory.
     static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 256 * 1024, high: 1024 * 1024)
