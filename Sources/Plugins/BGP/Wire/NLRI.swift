@@ -56,6 +56,44 @@ enum NLRI {
         }
     }
 
+    /// Appends `prefixes`, which take `size` octets, with one capacity check for all of them (the packer's path).
+    static func write(_ prefixes: ArraySlice<IPPrefix>, size: Int, into buffer: inout ByteBuffer) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { out in
+            var offset = 0
+            for prefix in prefixes {
+                let length = prefix.length
+                let octets = (length + 7) >> 3
+                out[offset] = UInt8(truncatingIfNeeded: length)
+                offset += 1
+                switch prefix.network {
+                case .v4(let address):
+                    if octets == 4 {
+                        out.storeBytes(of: address.value.bigEndian, toByteOffset: offset, as: UInt32.self)
+                    } else {
+                        var value = address.value
+                        for index in 0..<octets {
+                            out[offset + index] = UInt8(truncatingIfNeeded: value >> 24)
+                            value <<= 8
+                        }
+                    }
+                case .v6(let address):
+                    if octets == 16 {
+                        out.storeBytes(of: address.value.bigEndian, toByteOffset: offset, as: UInt128.self)
+                    } else {
+                        var value = address.value
+                        for index in 0..<octets {
+                            out[offset + index] = UInt8(truncatingIfNeeded: value >> 120)
+                            value <<= 8
+                        }
+                    }
+                }
+                offset += octets
+            }
+            precondition(offset == size, "the prefixes take \(offset) octets, not \(size)")
+            return offset
+        }
+    }
+
     /// Decodes every prefix of `family` in `field`; returns why it is not syntactically correct (RFC 7606 §5.3: a
     /// length beyond the family's width, or a prefix running past the end of the field), or nil.
     static func read(_ field: ByteBuffer, family: IPFamily, into prefixes: inout [IPPrefix]) -> String? {

@@ -18,16 +18,8 @@ public enum UpdatePacker {
         attributes: PathAttributes, family: AddressFamily, prefixes: Prefixes, options: BGPCodecOptions,
         into buffer: inout ByteBuffer
     ) -> Int {
-        let layout = Layout(announcing: attributes, family: family, options: options)
-        var count = 0
-        var start = prefixes.startIndex
-        while start != prefixes.endIndex {
-            let (end, bytes) = layout.nextChunk(prefixes, from: start)
-            layout.encode(prefixes[start..<end], nlriBytes: bytes, into: &buffer)
-            start = end
-            count += 1
-        }
-        return count
+        Layout(announcing: attributes, family: family, options: options)
+            .encodeAll(contiguous(prefixes), into: &buffer)
     }
 
     /// Encodes UPDATEs withdrawing `prefixes` of `family` into `buffer`; returns how many.
@@ -35,16 +27,15 @@ public enum UpdatePacker {
     public static func encodeWithdrawals<Prefixes: Collection<IPPrefix>>(
         family: AddressFamily, prefixes: Prefixes, options: BGPCodecOptions, into buffer: inout ByteBuffer
     ) -> Int {
-        let layout = Layout(withdrawing: family, options: options)
-        var count = 0
-        var start = prefixes.startIndex
-        while start != prefixes.endIndex {
-            let (end, bytes) = layout.nextChunk(prefixes, from: start)
-            layout.encode(prefixes[start..<end], nlriBytes: bytes, into: &buffer)
-            start = end
-            count += 1
-        }
-        return count
+        Layout(withdrawing: family, options: options).encodeAll(contiguous(prefixes), into: &buffer)
+    }
+
+    /// The prefixes as an array, without a copy when they are one: the loops then run on concrete types even when
+    /// the caller is in another module (where the generic entry points are not specialised).
+    private static func contiguous<Prefixes: Collection<IPPrefix>>(_ prefixes: Prefixes) -> ArraySlice<IPPrefix> {
+        if let array = prefixes as? [IPPrefix] { return array[...] }
+        if let slice = prefixes as? ArraySlice<IPPrefix> { return slice }
+        return Array(prefixes)[...]
     }
 
     /// The UPDATEs announcing `prefixes` of `family` with `attributes`, as ``encodeAnnouncements(attributes:family:prefixes:options:into:)``
@@ -53,6 +44,7 @@ public enum UpdatePacker {
         attributes: PathAttributes, family: AddressFamily, prefixes: Prefixes, options: BGPCodecOptions
     ) -> [UpdateMessage] {
         let layout = Layout(announcing: attributes, family: family, options: options)
+        let prefixes = contiguous(prefixes)
         var messages: [UpdateMessage] = []
         var start = prefixes.startIndex
         while start != prefixes.endIndex {
@@ -75,6 +67,7 @@ public enum UpdatePacker {
         family: AddressFamily, prefixes: Prefixes, options: BGPCodecOptions
     ) -> [UpdateMessage] {
         let layout = Layout(withdrawing: family, options: options)
+        let prefixes = contiguous(prefixes)
         var messages: [UpdateMessage] = []
         var start = prefixes.startIndex
         while start != prefixes.endIndex {
@@ -158,10 +151,21 @@ public enum UpdatePacker {
                          "the attributes (\(common.readableBytes) octets) leave no room for a prefix")
         }
 
+        /// Appends the UPDATEs carrying all of `prefixes`; returns how many.
+        func encodeAll(_ prefixes: ArraySlice<IPPrefix>, into buffer: inout ByteBuffer) -> Int {
+            var count = 0
+            var start = prefixes.startIndex
+            while start != prefixes.endIndex {
+                let (end, bytes) = nextChunk(prefixes, from: start)
+                encode(prefixes[start..<end], nlriBytes: bytes, into: &buffer)
+                start = end
+                count += 1
+            }
+            return count
+        }
+
         /// The end of the next message's prefixes from `start`, and the octets they take.
-        @inline(__always)
-        func nextChunk<Prefixes: Collection<IPPrefix>>(_ prefixes: Prefixes, from start: Prefixes.Index)
-            -> (Prefixes.Index, Int) {
+        func nextChunk(_ prefixes: ArraySlice<IPPrefix>, from start: Int) -> (Int, Int) {
             let expected = family.ipFamily!
             var bytes = 0
             var index = start
@@ -173,13 +177,13 @@ public enum UpdatePacker {
                 let room = multiprotocol && mpValueHeader.readableBytes + bytes + size <= 255 ? budget + 1 : budget
                 guard bytes + size <= room else { break }
                 bytes += size
-                prefixes.formIndex(after: &index)
+                index += 1
             }
             return (index, bytes)
         }
 
         /// Appends one UPDATE carrying `prefixes`, which take `nlriBytes` octets.
-        func encode(_ prefixes: some Sequence<IPPrefix>, nlriBytes: Int, into buffer: inout ByteBuffer) {
+        func encode(_ prefixes: ArraySlice<IPPrefix>, nlriBytes: Int, into buffer: inout ByteBuffer) {
             let mpValueLength = mpValueHeader.readableBytes + nlriBytes
             let mpLength = multiprotocol ? PathAttributes.headerSize(valueLength: mpValueLength) + mpValueLength : 0
             let attributesLength = common.readableBytes + mpLength
@@ -191,7 +195,7 @@ public enum UpdatePacker {
             buffer.writeInteger(BGPMessage.Kind.update.rawValue)
             if !announcing && !multiprotocol {
                 buffer.writeInteger(UInt16(nlriBytes))
-                NLRI.write(prefixes, into: &buffer)
+                NLRI.write(prefixes, size: nlriBytes, into: &buffer)
                 buffer.writeInteger(UInt16(0))
                 return
             }
@@ -202,11 +206,11 @@ public enum UpdatePacker {
                 PathAttributes.writeHeader(flags: PathAttributes.sendFlags(type), typeCode: type.rawValue,
                                            valueLength: mpValueLength, into: &buffer)
                 buffer.writeImmutableBuffer(mpValueHeader)
-                NLRI.write(prefixes, into: &buffer)
+                NLRI.write(prefixes, size: nlriBytes, into: &buffer)
                 buffer.writeImmutableBuffer(common)
             } else {
                 buffer.writeImmutableBuffer(common)
-                NLRI.write(prefixes, into: &buffer)
+                NLRI.write(prefixes, size: nlriBytes, into: &buffer)
             }
         }
     }
