@@ -4,7 +4,8 @@ public import LBKernel
 /// the capabilities we send.
 ///
 /// Build one from a ``LBKernel/BGPPeer`` with ``init(peer:routerID:families:)``, or field by field in tests. The
-/// state machine never reads a clock: every duration here goes out in a ``SessionStateMachine/Action/startTimer(_:_:)``.
+/// state machine never reads a clock: every duration here goes out in a
+/// ``SessionStateMachine/Action/startTimer(_:_:)``.
 public struct SessionConfiguration: Hashable, Sendable {
     /// The AS number we present in OPEN (BGPPeer's `localASN`, else `myASN`).
     public var localAS: UInt32
@@ -95,7 +96,7 @@ public struct SessionConfiguration: Hashable, Sendable {
     /// `families` defaults to the unicast family of the peer's address, or both with `dualStackAddressFamily`.
     /// Durations are rounded down to whole seconds (BGP timers are in seconds, RFC 4271 §4.2); the peer's
     /// `connectTime` becomes the initial connect-retry delay. `seed` feeds the backoff jitter.
-    public init(peer: BGPPeer, routerID: IPv4Address, families: [AddressFamily]? = nil, passive: Bool = false,
+    public init(peer: BGPPeer, routerID: IPv4Address, families: [AddressFamily]? = nil,
                 gracefulRestarting: Bool = false, seed: UInt64 = 0) {
         func seconds(_ d: GoDuration) -> UInt16 { UInt16(clamping: d.nanoseconds / 1_000_000_000) }
         let peerAS: PeerAS = switch (peer.peerASN, peer.dynamicASN) {
@@ -117,7 +118,7 @@ public struct SessionConfiguration: Hashable, Sendable {
                 ? UInt16.max : seconds(k) * 3 }
             else { 90 }
         self.init(localAS: peer.localASN ?? peer.myASN, peerAS: peerAS, localIdentifier: routerID, holdTime: hold,
-                  keepaliveTime: peer.keepaliveTime.map(seconds), passive: passive,
+                  keepaliveTime: peer.keepaliveTime.map(seconds), passive: peer.passive,
                   families: families ?? defaultFamilies,
                   gracefulRestart: peer.enableGracefulRestart ? GracefulRestart(restarting: gracefulRestarting) : nil,
                   connectRetry: retry)

@@ -109,37 +109,20 @@ public enum SessionStopReason: Hashable, Sendable, CustomStringConvertible {
 
     /// The NOTIFICATION this stop sends, given whether the peer announced graceful restart; nil to close silently.
     public func notification(peerSupportsGracefulRestart: Bool) -> NotificationMessage? {
-        typealias Cease = NotificationMessage.CeaseSubcode
         switch self {
         case .administrativeShutdown(let message):
-            return NotificationMessage(code: .cease, subcode: Cease.administrativeShutdown.rawValue,
-                                       data: Self.shutdownCommunication(message))
+            .cease(.administrativeShutdown, communication: message ?? "")
         case .administrativeReset(let message):
-            return NotificationMessage(code: .cease, subcode: Cease.administrativeReset.rawValue,
-                                       data: Self.shutdownCommunication(message))
+            .cease(.administrativeReset, communication: message ?? "")
         case .peerDeconfigured:
-            return NotificationMessage(code: .cease, subcode: Cease.peerDeconfigured.rawValue)
+            .cease(.peerDeconfigured)
         case .configurationChanged:
-            return NotificationMessage(code: .cease, subcode: Cease.otherConfigurationChange.rawValue)
+            .cease(.otherConfigurationChange)
         case .bfdDown:
-            return NotificationMessage(code: .cease, subcode: Self.bfdDownCeaseSubcode)
+            NotificationMessage(code: .cease, subcode: Self.bfdDownCeaseSubcode)
         case .gracefulRestart:
-            return peerSupportsGracefulRestart
-                ? nil : NotificationMessage(code: .cease, subcode: Cease.administrativeShutdown.rawValue)
+            peerSupportsGracefulRestart ? nil : .cease(.administrativeShutdown)
         }
-    }
-
-    /// The data of a Cease with a shutdown communication: a length octet and at most 255 octets of UTF-8, cut at a
-    /// character boundary (RFC 9003 §2); empty when there is no message.
-    static func shutdownCommunication(_ message: String?) -> [UInt8] {
-        guard let message, !message.isEmpty else { return [] }
-        var bytes: [UInt8] = []
-        for character in message {
-            let utf8 = Array(character.utf8)
-            if bytes.count + utf8.count > 255 { break }
-            bytes += utf8
-        }
-        return [UInt8(bytes.count)] + bytes
     }
 
     /// The reason in words, for logs.

@@ -333,7 +333,8 @@ extension SessionStateMachine {
         case .messageReceived(.notification(let notification)):
             return fail(.notificationReceived(notification), sending: nil)
         case .messageReceived(let message):
-            return fail(.unexpectedMessage(message.kind, in: state), sending: unexpectedMessageNotification(message.kind))
+            return fail(.unexpectedMessage(message.kind, in: state),
+                        sending: unexpectedMessageNotification(message.kind))
         case .decodeFailed(let error):
             switch error.action {
             case .sendNotification(let notification):
@@ -344,8 +345,7 @@ extension SessionStateMachine {
             }
         case .openCollisionDump:
             restartsAutomatically = false
-            return fail(.collisionLost, sending: NotificationMessage(
-                code: .cease, subcode: NotificationMessage.CeaseSubcode.connectionCollisionResolution.rawValue))
+            return fail(.collisionLost, sending: .cease(.connectionCollisionResolution))
         case .manualStart, .automaticStart, .manualStartPassive, .automaticStartPassive,
              .tcpConnectionAcknowledged, .tcpConnectionConfirmed, .updateSent, .timerExpired:
             // Starts are ignored once started (RFC 4271 §8.2.2); a second connection is the collision procedure's
