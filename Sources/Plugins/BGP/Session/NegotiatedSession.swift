@@ -72,6 +72,11 @@ public struct NegotiatedSession: Hashable, Sendable {
                                                          : BGPCodecOptions.standardMaxMessageSize)
     }
 
+    /// Whether the peer may be holding stale routes of ours from before our restart (we sent the R bit and it
+    /// announced graceful restart, RFC 4724 §4.2): it keeps them until our End-of-RIB for the family, so the
+    /// announcer should send the full table and the End-of-RIB markers without delay.
+    public var peerMayHoldStaleRoutes: Bool { localRestarting && peerGracefulRestart != nil }
+
     /// The hold time as a duration, or nil when there is no hold timer.
     public var holdDuration: Duration? { holdTime == 0 ? nil : .seconds(holdTime) }
 
