@@ -142,30 +142,28 @@ struct RouteSelectionTests {
     }
 
     @Test(arguments: [
-        (BGPPeer(name: "a", myASN: 1, peerASN: 2, peerAddress: IPAddress("10.0.0.1")), [.ipv4Unicast]),
-        (BGPPeer(name: "a", myASN: 1, peerASN: 2, peerAddress: IPAddress("fd00::1")), [.ipv6Unicast]),
-        (BGPPeer(name: "a", myASN: 1, peerASN: 2, peerAddress: IPAddress("10.0.0.1"), dualStackAddressFamily: true),
-         [.ipv4Unicast, .ipv6Unicast]),
-        (BGPPeer(name: "a", myASN: 1, peerASN: 2, peerAddress: IPAddress("fd00::1"), dualStackAddressFamily: true),
-         [.ipv4Unicast, .ipv6Unicast]),
-        (BGPPeer(name: "a", myASN: 1, peerASN: 2, peerAddress: nil, interface: "eth0"), [.ipv6Unicast]),
-    ] as [(BGPPeer, [AddressFamily])])
-    func familiesFollowTheTransportUnlessDualStack(peer: BGPPeer, offered: [AddressFamily]) {
-        #expect(PeerRoutes.offeredFamilies(for: peer) == offered)
-    }
-
-    @Test(arguments: [
-        ([.ipv4Unicast], [], [.ipv4Unicast]),
-        ([.ipv6Unicast], [], []),
-        ([.ipv4Unicast, .ipv6Unicast], [.multiprotocol(.ipv6Unicast)], [.ipv6Unicast]),
-        ([.ipv4Unicast, .ipv6Unicast], [.multiprotocol(.ipv4Unicast), .multiprotocol(.ipv6Unicast)],
-         [.ipv4Unicast, .ipv6Unicast]),
-        ([.ipv4Unicast], [.routeRefresh, .fourOctetAS(64501)], [.ipv4Unicast]),
-        ([.ipv4Unicast], [.multiprotocol(.ipv6Unicast)], []),
-    ] as [([AddressFamily], [Capability], Set<AddressFamily>)])
-    func negotiatedFamiliesAreBothSidesOffers(offered: [AddressFamily], received: [Capability],
-                                              expected: Set<AddressFamily>) {
-        #expect(PeerRoutes.negotiatedFamilies(offered: offered, received: received) == expected)
+        (IPAddress("10.0.0.2")!, nil as IPv6Address?, nil as IPAddress?, Fixture.v4("10.0.0.2"), nil as IPv6Address?,
+         nil as IPv6Address?),
+        (IPAddress("fd00::2")!, Fixture.v6("fe80::2"), IPAddress("10.0.0.2"), Fixture.v4("10.0.0.2"), Fixture.v6("fd00::2"),
+         Fixture.v6("fe80::2")),
+        (IPAddress("10.0.0.2")!, Fixture.v6("fe80::2"), IPAddress("fd00::2"), Fixture.v4("10.0.0.2"), Fixture.v6("fd00::2"),
+         nil),
+    ])
+    func sessionFactsFromAnEstablishedSession(local: IPAddress, linkLocal: IPv6Address?, other: IPAddress?,
+                                              v4: IPv4Address?, v6: IPv6Address?, v6LinkLocal: IPv6Address?) {
+        let open = OpenMessage(myAS: 64501, holdTime: 90, bgpIdentifier: Fixture.v4("10.0.0.1"), capabilities: [])
+        let negotiated = NegotiatedSession(
+            peerAS: 64501, localAS: 64500, peerIdentifier: Fixture.v4("10.0.0.1"), isInternal: false,
+            families: [.ipv4Unicast, .ipv6Unicast], fourOctetAS: true, extendedMessages: false, peerRouteRefresh: true,
+            peerGracefulRestart: nil, localRestarting: false, holdTime: 90, keepaliveTime: 30,
+            endOfRIBFamilies: [.ipv4Unicast, .ipv6Unicast], peerOpen: open)
+        let established = PeerSession.Established(localAddress: local, peerAddress: IPAddress("10.0.0.1")!,
+                                                  localLinkLocal: linkLocal, negotiated: negotiated,
+                                                  codecOptions: negotiated.codecOptions, generation: 1)
+        let session = PeerRoutes.Session(established, otherFamilyAddress: other)
+        #expect(session == PeerRoutes.Session(localAS: 64500, peerAS: 64501, families: [.ipv4Unicast, .ipv6Unicast],
+                                              ipv4NextHop: v4, ipv6NextHop: v6, ipv6LinkLocalNextHop: v6LinkLocal))
+        #expect(!session.isInternal)
     }
 
     @Test func pathAttributesOnTheWire() {

@@ -12,7 +12,8 @@ extension PeerRoutes {
         public var localAS: UInt32
         /// The AS the peer presented in its OPEN (4-octet, RFC 6793).
         public var peerAS: UInt32
-        /// The families both sides negotiated (see ``PeerRoutes/negotiatedFamilies(offered:received:)``).
+        /// The families both sides negotiated (``NegotiatedSession/families``): lbd offers the family of the
+        /// transport, both with `dualStackAddressFamily` (``SessionConfiguration``).
         public var families: Set<AddressFamily>
         /// The NEXT_HOP for IPv4 routes, or nil when this node has no IPv4 address towards the peer.
         public var ipv4NextHop: IPv4Address?
@@ -31,6 +32,23 @@ extension PeerRoutes {
             self.ipv4NextHop = ipv4NextHop
             self.ipv6NextHop = ipv6NextHop
             self.ipv6LinkLocalNextHop = ipv6LinkLocalNextHop
+        }
+
+        /// The facts of an Established ``PeerSession``: the ASes and families of its OPEN exchange, its local
+        /// address as the next hop of its own family (with its link-local address for an on-link IPv6 peer), and
+        /// `otherFamilyAddress`, this node's address of the other family towards the peer (for
+        /// `dualStackAddressFamily`; nil when the node has none, and the family's routes are then not sent).
+        public init(_ established: PeerSession.Established, otherFamilyAddress: IPAddress? = nil) {
+            self.init(localAS: established.negotiated.localAS, peerAS: established.negotiated.peerAS,
+                      families: Set(established.negotiated.families))
+            for address in [otherFamilyAddress, established.localAddress] {
+                switch address {
+                case .v4(let a)?: ipv4NextHop = a
+                case .v6(let a)?: ipv6NextHop = a
+                case nil: break
+                }
+            }
+            if established.localAddress.family == .ipv6 { ipv6LinkLocalNextHop = established.localLinkLocal }
         }
 
         /// True for an internal (iBGP) session: both OPENs carry the same AS (RFC 4271 §3).
@@ -75,22 +93,5 @@ extension PeerRoutes {
             case (.noNextHop, .familyNotNegotiated): false
             }
         }
-    }
-
-    /// The families lbd offers a peer in its OPEN (multiprotocol capabilities, RFC 4760 §8): the family of the
-    /// session's transport, and the other one too when the peer sets `dualStackAddressFamily` (as MetalLB with
-    /// FRR does). An unnumbered session (`interface`, no address) runs over IPv6 link-local addresses.
-    public static func offeredFamilies(for peer: BGPPeer) -> [AddressFamily] {
-        if peer.dualStackAddressFamily { return [.ipv4Unicast, .ipv6Unicast] }
-        return [.unicast(peer.peerAddress?.family ?? .ipv6)]
-    }
-
-    /// The families a session carries: those lbd offered that the peer offered too; a peer that sends no
-    /// multiprotocol capability at all supports IPv4 unicast only (RFC 4760 §8, RFC 4271).
-    public static func negotiatedFamilies(offered: [AddressFamily], received: [Capability]) -> Set<AddressFamily> {
-        var theirs: Set<AddressFamily> = []
-        for case .multiprotocol(let family) in received { theirs.insert(family) }
-        if theirs.isEmpty { theirs = [.ipv4Unicast] }
-        return Set(offered).intersection(theirs)
     }
 }
