@@ -1,6 +1,0 @@
-import Testing
-
-// Replaced by the router acceptance tests.
-@Suite struct RouterLabPlaceholderTests {
-    @Test func placeholder() { #expect(Bool(true)) }
-}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// A long-running program the lab started (a router daemon, tshark, lbd), writing its output to a log file.
+///
+/// Started through `ip netns exec`, which execs the program, so `pid` is the program's own (bgp-baseline.md
+/// pitfall 6). Signals go only to that pid, and only while the process is still ours (not yet reaped).
+final class LabProcess: Sendable, CustomStringConvertible {
+    /// A short name for messages ("bird", "bgpd", "lbd").
+    let name: String
+    /// The command line.
+    let command: [String]
+    /// Where standard output and standard error go.
+    let logFile: URL
+    private let process: Process
+
+    /// Starts `command` with its output appended to `logFile`.
+    init(name: String, command: [String], logFile: URL, environment: [String: String]? = nil,
+         directory: URL? = nil) throws {
+        self.name = name
+        self.command = command
+        self.logFile = logFile
+        process = try Command.process(command)
+        if let environment { process.environment = environment }
+        if let directory { process.currentDirectoryURL = directory }
+        if !FileManager.default.fileExists(atPath: logFile.path) {
+            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: logFile)
+        try log.seekToEnd()
+        process.standardOutput = log
+        process.standardError = log
+        try Command.launch(process)
+        try? log.close()
+    }
+
+    /// The process ID.
+    var pid: Int32 { process.processIdentifier }
+
+    /// True until the process has exited.
+    var isRunning: Bool { process.isRunning }
+
+    /// `name (pid N)`.
+    var description: String { "\(name) (pid \(pid))" }
+
+    /// Sends `signal` to the process, if it is still running.
+    func send(_ signal: Int32) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    /// Waits (bounded) for the process to exit and returns its status (128 + signal when a signal ended it).
+    @discardableResult
+    func waitForExit(within limit: Duration = .seconds(10)) async throws -> Int32 {
+        try await Command.waitForExit(process, within: limit)
+    }
+
+    /// Asks the process to stop with `signal` (SIGTERM), then kills it (SIGKILL) if it is still there after `grace`.
+    func stop(_ signal: Int32 = SIGTERM, grace: Duration = .seconds(10)) async {
+        guard process.isRunning else { return }
+        send(signal)
+        if (try? await waitForExit(within: grace)) == nil {
+            send(SIGKILL)
+            _ = try? await waitForExit(within: .seconds(10))
+        }
+    }
+
+    /// Everything the process has written so far.
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// The last `count` lines of the log, for failure messages.
+    func logTail(_ count: Int = 30) -> String {
+        log.split(separator: "\n", omittingEmptySubsequences: false).suffix(count).joined(separator: "\n")
+    }
+
+    /// Throws when the process has exited: for waits that must not outlive the daemon they wait on.
+    func requireRunning() throws {
+        guard !process.isRunning else { return }
+        throw LabError("\(self) exited with status \(process.terminationStatus); `\(command.joined(separator: " "))`; "
+                       + "log \(logFile.path):\n\(logTail())")
+    }
+
+    /// Waits (bounded) for a log line matching `predicate` and returns it.
+    @discardableResult
+    func waitForLog(_ what: String, within limit: Duration = .seconds(30),
+                    where predicate: (Substring) -> Bool) async throws -> String {
+        try await poll("\(what) in the log of \(self)", within: limit, every: .milliseconds(50),
+                       abortIf: { try requireRunning() }) { () -> String? in
+            log.split(separator: "\n").first(where: predicate).map(String.init)
+        }
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
