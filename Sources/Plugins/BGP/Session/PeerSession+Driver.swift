@@ -75,6 +75,13 @@ extension PeerSession {
                 + "\(peer.peerPort)\(session.configuration.session.passive ? " (passive: waiting for the peer)" : "")"
                 + (session.configuration.password != nil ? " with TCP-MD5" : ""))
             feed(.primary, .manualStart)
+            publishState()
+        }
+
+        /// Publishes the session's state: the main machine's, or Established when the collision machine is.
+        private func publishState() {
+            let state = secondary?.machine.state == .established ? .established : primary.machine.state
+            session.shared.withLock { $0.state = state }
         }
 
         /// Handles one input.
@@ -98,11 +105,16 @@ extension PeerSession {
                 if secondary != nil { feed(.secondary, .manualStop(reason)) }
                 feed(.primary, .automaticStop(reason))
             case .updateSent(let generation):
-                if primary.generation == generation { feed(.primary, .updateSent) }
+                if primary.generation == generation {
+                    feed(.primary, .updateSent)
+                } else if secondary?.generation == generation {
+                    feed(.secondary, .updateSent)
+                }
             case .stop:
                 preconditionFailure("run() handles .stop itself")
             }
             settle()
+            publishState()
         }
 
         /// Stops everything: the Cease on each open connection, then a bounded wait for the closes.
@@ -111,6 +123,7 @@ extension PeerSession {
             let graceful = Set([primary.connection?.id, secondary?.connection?.id].compactMap { $0 })
             if secondary != nil { feed(.secondary, .manualStop(reason)) }
             feed(.primary, .manualStop(reason))
+            publishState()
             timers.stopAll()
             let live = session.shared.withLock { shared in
                 shared.closed = true
@@ -192,14 +205,19 @@ extension PeerSession {
             case .idle:
                 reject(connection, "the session is stopped")
             case .connect, .active:
-                if let attempt = primary.pendingConnect {
-                    logger.debug("BGP peer \(name): giving up outgoing connection \(attempt) for the peer's")
-                    primary.pendingConnect = nil
+                if secondary != nil {
+                    reject(connection, "two connections are already opening")
+                } else if primary.pendingConnect != nil {
+                    // Our own connection may already be up at the peer's end: keep both until the OPENs tell
+                    // which one both speakers keep (RFC 4271 §6.8); giving ours up here could close the very
+                    // connection the peer decides to keep.
+                    startCollisionMachine(for: connection)
+                } else {
+                    primary.connection = connection
+                    primary.lastWrite = nil
+                    logger.debug("BGP peer \(name): \(connection)")
+                    feed(.primary, .tcpConnectionConfirmed)
                 }
-                primary.connection = connection
-                primary.lastWrite = nil
-                logger.debug("BGP peer \(name): \(connection)")
-                feed(.primary, .tcpConnectionConfirmed)
             case .openSent, .openConfirm:
                 if secondary != nil {
                     reject(connection, "two connections are already opening")
@@ -211,14 +229,7 @@ extension PeerSession {
                     primary.lastWrite = nil
                     feed(.primary, .tcpConnectionConfirmed)
                 } else {
-                    lastMachineID += 1
-                    secondary = Slot(id: lastMachineID,
-                                     machine: SessionStateMachine(configuration: session.configuration.session),
-                                     connection: connection)
-                    log(.info, "BGP peer \(name): the peer connected while our connection is "
-                        + "\(primary.machine.state): connection collision (RFC 4271 §6.8)")
-                    feed(.secondary, .automaticStartPassive)
-                    feed(.secondary, .tcpConnectionConfirmed)
+                    startCollisionMachine(for: connection)
                 }
             case .established:
                 if primary.machine.negotiated?.peerGracefulRestart != nil {
@@ -233,6 +244,20 @@ extension PeerSession {
                     reject(connection, "the session is Established (RFC 4271 §6.8 keeps the Established one)")
                 }
             }
+        }
+
+        /// Runs the peer's connection on a machine of its own, next to ours (RFC 4271 §6.8).
+        private mutating func startCollisionMachine(for connection: BGPConnection) {
+            lastMachineID += 1
+            secondary = Slot(id: lastMachineID,
+                             machine: SessionStateMachine(configuration: session.configuration.session),
+                             connection: connection)
+            log(.info, "BGP peer \(name): the peer connected while our connection is "
+                + (primary.pendingConnect != nil ? "being opened" : "\(primary.machine.state)")
+                + ": connection collision (RFC 4271 §6.8)")
+            logger.debug("BGP peer \(name): \(connection)")
+            feed(.secondary, .automaticStartPassive)
+            feed(.secondary, .tcpConnectionConfirmed)
         }
 
         private func reject(_ connection: BGPConnection, _ why: String) {
@@ -278,7 +303,6 @@ extension PeerSession {
             }
             if abandonsAttempt { connectTimedOut() }
             for action in actions { perform(action, on: which) }
-            if which == .primary { session.shared.withLock { $0.state = primary.machine.state } }
             // The decoder waits after an OPEN until it knows the options the OPEN exchange settled.
             if case .messageReceived(.open) = event, let negotiated = self[which]?.machine.negotiated,
                let connection = self[which]?.connection {
@@ -380,6 +404,9 @@ extension PeerSession {
                     continue
                 }
                 if !open.contains(primary.machine.state) {
+                    // Our connection attempt is still going: wait for it, or for the collision connection to be
+                    // Established (the resolver then closes ours once it is up).
+                    if primary.pendingConnect != nil { return }
                     // The main connection failed while the collision one is opening: it becomes the main one.
                     logger.info("BGP peer \(name): continuing on the peer's connection")
                     promoteSecondary()
@@ -419,7 +446,6 @@ extension PeerSession {
             }
             primary = second
             secondary = nil
-            session.shared.withLock { $0.state = primary.machine.state }
         }
 
         /// An event in words, for the state change log.

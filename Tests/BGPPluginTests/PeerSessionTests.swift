@@ -1,0 +1,108 @@
+import LBKernel
+import LBKernelTestKit
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+@testable import BGPPlugin
+
+/// Two PeerSessions talking over loopback (one passive behind a SessionListener, one active), and a hand-driven
+/// fake peer: Established, keepalives, the Cease on shutdown, UPDATE counting, ROUTE-REFRESH, sends.
+@Suite struct PeerSessionTests {
+    @Test(arguments: ["127.0.0.1", "::1"])
+    func activeAndPassiveSessionsComeUpKeepAliveAndSeeTheCease(address: String) async throws {
+        let loopback = IPAddress(address)!
+        try await LoopbackPair.run(address: loopback) { pair in
+            let (active, passive) = try await pair.waitEstablished()
+            #expect(active.peerAddress == loopback && passive.peerAddress == loopback)
+            #expect(active.negotiated.holdTime == 3 && active.negotiated.keepaliveTime == 1)
+            #expect(active.negotiated.families == [.unicast(loopback.family)])
+            #expect(active.generation == 1 && passive.generation == 1)
+            // Hold 3 s, keepalive 1 s: the sessions stay up only if keepalives flow both ways.
+            try await Task.sleep(for: .seconds(4))
+            #expect(pair.active.state == .established && pair.passive.state == .established)
+            #expect(pair.activeEvents.downs.isEmpty && pair.passiveEvents.downs.isEmpty)
+
+            await pair.active.shutdown()
+            let reason = try await pair.passiveEvents.waitForDown()
+            let cease = NotificationMessage(code: .cease,
+                                            subcode: NotificationMessage.CeaseSubcode.administrativeShutdown.rawValue)
+            #expect(reason == .notificationReceived(cease))
+            #expect(pair.activeEvents.downs == [.stopped(.administrativeShutdown(message: nil))])
+        }
+    }
+
+    @Test func sendWritesUpdatesAndTheFarEndCountsAndDropsThem() async throws {
+        try await LoopbackPair.run(address: IPAddress("127.0.0.1")!) { pair in
+            let (active, _) = try await pair.waitEstablished()
+            let count = 20_000
+            try await pair.active.send(generation: active.generation) { buffer, options in
+                for _ in 0..<count { BGPMessage.update(.endOfRIB(.ipv4Unicast)).encode(into: &buffer, options: options) }
+                return count
+            }
+            #expect(pair.active.statistics.updatesSent == count)
+            try await withTimeout(.seconds(10), waitingFor: "\(count) UPDATEs counted by the passive side") {
+                while pair.passive.statistics.updatesReceived < count { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(pair.passive.statistics.updatesReceivedThisSession == count)
+            #expect(pair.passive.state == .established)
+
+            // A send for a generation that is not the Established one fails.
+            await #expect(throws: PeerSession.Failure.self) {
+                try await pair.active.send(generation: active.generation + 1) { _, _ in 0 }
+            }
+        }
+    }
+
+    @Test func tearDownClosesAndTheSessionComesBackWithTheNextGeneration() async throws {
+        try await LoopbackPair.run(address: IPAddress("127.0.0.1")!) { pair in
+            let (first, _) = try await pair.waitEstablished()
+            pair.active.tearDown(reason: .bfdDown)
+            let reason = try await pair.passiveEvents.waitForDown()
+            #expect(reason == .notificationReceived(NotificationMessage(
+                code: .cease, subcode: SessionStopReason.bfdDownCeaseSubcode)))
+            let again = try await pair.activeEvents.waitForEstablished(count: 2)
+            #expect(again.generation == first.generation + 1)
+            await #expect(throws: PeerSession.Failure.self) {
+                try await pair.active.send(generation: first.generation) { _, _ in 0 }
+            }
+        }
+    }
+
+    @Test func aConnectionFromAnUnknownAddressIsClosedAndCounted() async throws {
+        try await LoopbackPair.run(address: IPAddress("127.0.0.1")!, startActive: false) { pair in
+            let port = try await pair.listenerPort()
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .bind(to: SocketAddress(ipAddress: "127.0.0.9", port: 0))
+                .connect(to: SocketAddress(ipAddress: "127.0.0.1", port: port)).get()
+            try await withTimeout(.seconds(5), waitingFor: "the listener to close the unknown connection") {
+                try await channel.closeFuture.get()
+            }
+            #expect(pair.listener.rejectedConnections == 1)
+            #expect(pair.passive.statistics.incomingConnections == 0)
+        }
+    }
+}
+
+/// A fake peer driven by hand: ROUTE-REFRESH becomes an event; UPDATEs are counted.
+@Suite struct PeerSessionFakePeerTests {
+    @Test func routeRefreshIsPassedOnAndUpdatesAreCounted() async throws {
+        try await LoopbackPair.run(address: IPAddress("127.0.0.1")!, startActive: false) { pair in
+            let peer = try await FakePeer.connect(port: try await pair.listenerPort())
+            defer { peer.close() }
+            let open = OpenMessage(myAS: LoopbackPair.activeAS, holdTime: 30, bgpIdentifier: LoopbackPair.activeID,
+                                   capabilities: [.multiprotocol(.ipv4Unicast), .routeRefresh,
+                                                  .fourOctetAS(LoopbackPair.activeAS)])
+            peer.send([.open(open), .keepalive])
+            let established = try await pair.passiveEvents.waitForEstablished()
+            #expect(established.negotiated.peerRouteRefresh)
+            let update = BGPMessage.update(.endOfRIB(.ipv4Unicast))
+            peer.send(Array(repeating: update, count: 5) + [.routeRefresh(RouteRefreshMessage(family: .ipv4Unicast))])
+            let family = try await pair.passiveEvents.waitForRouteRefresh()
+            #expect(family == .ipv4Unicast)
+            #expect(pair.passive.statistics.updatesReceived == 5)
+            #expect(pair.passive.statistics.routeRefreshesReceived == 1)
+        }
+    }
+}
