@@ -1,3 +1,4 @@
+import BGPPlugin
 import LBKernel
 
 /// The only list of plugins linked into this lbd binary.
@@ -9,6 +10,7 @@ enum BuiltInPlugins {
         var registry = PluginRegistry()
         registry.register(source: FileSource.self)
         registry.register(announcer: LogAnnouncer.self)
+        registry.register(announcer: BGPAnnouncer.self)
         return registry
     }
 }

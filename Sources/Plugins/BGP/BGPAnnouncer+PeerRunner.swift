@@ -1,0 +1,211 @@
+import LBKernel
+import Logging
+import NIOCore
+import Synchronization
+
+extension BGPAnnouncer {
+    /// One peer's session and the loop that keeps its Adj-RIB-Out equal to the desired set.
+    ///
+    /// Everything the peer is sent goes through one loop (``sendLoop()``), so diffs are computed and written in
+    /// order, and a burst of desired sets collapses into the latest one. Nothing is sent before the first desired
+    /// set arrives: after a restart with graceful restart, the peer keeps our old routes until the End-of-RIB that
+    /// follows the complete table (RFC 4724 §4.1), so sending End-of-RIB early would flush them.
+    final class PeerRunner: Sendable {
+        /// What a session is built from; a change restarts the session.
+        struct Settings: Equatable, Sendable {
+            var peer: BGPPeer
+            var password: String?
+            var routerID: IPv4Address
+            var bfd: BFDProfile?
+            var plugin: Configuration
+        }
+
+        /// A peer that cannot be started, with why.
+        struct SettingsError: Error, CustomStringConvertible {
+            var description: String
+            init(_ description: String) { self.description = description }
+        }
+
+        let settings: Settings
+        let session: PeerSession
+        /// The BFD session watching the path to the peer, when the peer names a BFD profile.
+        let bfd: BFDSession?
+        let logger: Logger
+        let inputs: AsyncStream<Input>
+        let inputContinuation: AsyncStream<Input>.Continuation
+        /// The latest desired set, taken by the loop when it wakes (so bursts coalesce).
+        let latest: Mutex<DesiredSet?>
+
+        enum Input: Sendable {
+            case desiredChanged
+            case session(PeerSession.Event)
+            case bfdDown
+        }
+
+        init(settings: Settings, group: any EventLoopGroup, logger: Logger, restarting: Bool) {
+            self.settings = settings
+            var logger = logger
+            logger[metadataKey: "bgp.peer"] = "\(settings.peer.name)"
+            self.logger = logger
+            var configuration = PeerSession.Configuration(
+                peer: settings.peer, routerID: settings.routerID, password: settings.password,
+                gracefulRestarting: restarting && settings.peer.enableGracefulRestart,
+                extendedMessages: settings.plugin.extendedMessages)
+            Self.applyPluginDefaults(settings, to: &configuration.session)
+            session = PeerSession(configuration: configuration, group: group, logger: logger)
+            if let profile = settings.bfd, let address = settings.peer.peerAddress {
+                bfd = BFDSession(configuration: BFDSession.Configuration(
+                                    peer: address, localAddress: settings.peer.sourceAddress,
+                                    interface: settings.peer.vrf, profile: profile),
+                                 eventLoopGroup: group, logger: logger)
+            } else {
+                bfd = nil
+            }
+            (inputs, inputContinuation) = AsyncStream.makeStream(of: Input.self)
+            latest = Mutex(nil)
+        }
+
+        /// Hands the loop a new desired set.
+        func push(_ desired: DesiredSet) {
+            latest.withLock { $0 = desired }
+            inputContinuation.yield(.desiredChanged)
+        }
+
+        /// Runs the session and the send loop until ``stop(reason:)``.
+        func run() async {
+            await withDiscardingTaskGroup { tasks in
+                tasks.addTask {
+                    do {
+                        try await self.session.run()
+                    } catch {
+                        self.logger.error("BGP peer \(self.settings.peer.name): \(error)")
+                    }
+                }
+                tasks.addTask {
+                    for await event in self.session.events { self.inputContinuation.yield(.session(event)) }
+                }
+                if let bfd = self.bfd {
+                    for ignored in bfd.configuration.ignoredSettings {
+                        self.logger.warning("BGP peer \(self.settings.peer.name): BFD profile setting ignored: \(ignored)")
+                    }
+                    tasks.addTask {
+                        do {
+                            try await bfd.run()
+                        } catch {
+                            self.logger.error("BGP peer \(self.settings.peer.name): BFD session failed: \(error)")
+                        }
+                    }
+                    tasks.addTask {
+                        for await change in bfd.stateChanges {
+                            self.logger.info("BGP peer \(self.settings.peer.name): BFD \(change)")
+                            // RFC 5882 §4.3 / §10.2: BFD down takes the BGP session down at once.
+                            if change.previousState == .up && change.state != .up {
+                                self.inputContinuation.yield(.bfdDown)
+                            }
+                        }
+                    }
+                }
+                await self.sendLoop()
+                // stop() ended the loop and the session: what is left (BFD) stops with an AdminDown.
+                tasks.cancelAll()
+            }
+        }
+
+        /// Puts this plugin's defaults into `session` for what the peer leaves unset.
+        static func applyPluginDefaults(_ settings: Settings, to session: inout SessionConfiguration) {
+            let peer = settings.peer
+            let plugin = settings.plugin
+            if peer.holdTime == nil && peer.keepaliveTime == nil {
+                session.holdTime = UInt16(clamping: plugin.holdTime.nanoseconds / 1_000_000_000)
+            }
+            if peer.connectTime == nil {
+                session.connectRetry.initialDelay = .nanoseconds(plugin.connectRetry.initial.nanoseconds)
+                session.connectRetry.maximumDelay = .nanoseconds(plugin.connectRetry.maximum.nanoseconds)
+            }
+            if session.gracefulRestart != nil {
+                session.gracefulRestart!.restartTime =
+                    UInt16(clamping: min(plugin.gracefulRestartTime.nanoseconds / 1_000_000_000, 4095))
+            }
+        }
+
+        /// Closes the session with the Cease `reason` calls for, and ends the loop (and with it the BFD session).
+        func stop(reason: SessionStopReason) async {
+            await session.shutdown(reason: reason)
+            inputContinuation.finish()
+        }
+
+        /// Keeps the peer's Adj-RIB-Out equal to the latest desired set while the session is Established.
+        func sendLoop() async {
+            var ribOut = AdjRIBOut()
+            var established: PeerSession.Established?
+            var needsEndOfRIB = false
+            var refresh: Set<AddressFamily> = []
+            var lastNotSent: [PeerRoutes.NotSentReason: Int] = [:]
+            for await input in inputs {
+                switch input {
+                case .desiredChanged:
+                    break
+                case .session(.established(let info)):
+                    established = info
+                    ribOut.reset()
+                    needsEndOfRIB = true
+                    refresh = []
+                    logger.info("BGP peer \(settings.peer.name): Established with \(info.peerAddress) from \(info.localAddress); families \(info.negotiated.families.sorted().map(\.description).joined(separator: ", "))")
+                case .session(.down(let reason)):
+                    if established != nil {
+                        logger.warning("BGP peer \(settings.peer.name): session down: \(reason)")
+                    }
+                    established = nil
+                    ribOut.reset()
+                    continue
+                case .session(.routeRefresh(let family)):
+                    refresh.insert(family)
+                case .bfdDown:
+                    session.tearDown(reason: .bfdDown)
+                    continue
+                }
+                guard let info = established, let desired = latest.withLock({ $0 }) else { continue }
+                let selection = PeerRoutes.select(desired, for: settings.peer, session: sessionView(info))
+                if selection.notSent != lastNotSent {
+                    for (reason, count) in selection.notSent.sorted(by: { $0.key < $1.key }) {
+                        logger.warning("BGP peer \(settings.peer.name): \(count) prefix(es) not sent: \(reason)")
+                    }
+                    lastNotSent = selection.notSent
+                }
+                let changes = ribOut.update(to: selection.table)
+                // ROUTE-REFRESH (RFC 2918 §4): the family's whole Adj-RIB-Out again, after the diff.
+                let refreshes = refresh.sorted().map { ribOut.refresh($0) }
+                refresh = []
+                let endOfRIB = needsEndOfRIB ? info.negotiated.endOfRIBFamilies : []
+                guard !changes.isEmpty || !endOfRIB.isEmpty || refreshes.contains(where: { !$0.isEmpty }) else {
+                    continue
+                }
+                do {
+                    try await session.send(generation: info.generation) { buffer, options in
+                        var messages = changes.encode(options: options, into: &buffer)
+                        for again in refreshes { messages += again.encode(options: options, into: &buffer) }
+                        for family in endOfRIB {
+                            BGPMessage.update(.endOfRIB(family)).encode(into: &buffer, options: options)
+                            messages += 1
+                        }
+                        return messages
+                    }
+                    if needsEndOfRIB {
+                        logger.info("BGP peer \(settings.peer.name): sent the full table (\(ribOut.count) prefixes) and End-of-RIB")
+                    }
+                    needsEndOfRIB = false
+                } catch {
+                    // The session went down while sending: the next Established sends the full table again.
+                    logger.info("BGP peer \(settings.peer.name): \(error)")
+                    established = nil
+                    ribOut.reset()
+                }
+            }
+        }
+
+        /// The route-selection view of an Established session.
+        private func sessionView(_ info: PeerSession.Established) -> PeerRoutes.Session {
+            PeerRoutes.Session(info)
+        }
+    }
+}
