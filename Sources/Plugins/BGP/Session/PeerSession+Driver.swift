@@ -40,6 +40,9 @@ extension PeerSession {
         var lastMachineID: UInt64 = 1
         var lastGeneration: UInt64 = 0
         var consecutiveConnectTimeouts = 0
+        /// Events of the outgoing connection that came before its connect result: a peer that sends its OPEN the
+        /// moment it accepts (BIRD, passive) can be read before the connect future's callback is handled.
+        var earlyEvents: [(UInt64, BGPConnection.Event)] = []
 
         var logger: Logger { session.logger }
 
@@ -152,6 +155,9 @@ extension PeerSession {
                 which = .primary
             } else if secondary?.connection?.id == id {
                 which = .secondary
+            } else if primary.pendingConnect == id {
+                earlyEvents.append((id, event))  // replayed once the connect result is handled
+                return
             } else {
                 return  // a connection that was already given up
             }
@@ -185,12 +191,16 @@ extension PeerSession {
                 return
             }
             primary.pendingConnect = nil
+            if case .failure = result { earlyEvents = [] }
             switch result {
             case .success(let connection):
                 consecutiveConnectTimeouts = 0
                 primary.connection = connection
                 logger.debug("BGP peer \(name): \(connection)")
                 feed(.primary, .tcpConnectionAcknowledged)
+                let early = earlyEvents.filter { $0.0 == id }
+                earlyEvents = []
+                for (earlyID, event) in early { connectionEvent(earlyID, event) }
             case .failure(let error):
                 if case ChannelError.connectTimeout = error { connectTimedOut() }
                 let level: Logger.Level = error is SocketOptions.Failure || error is TCPMD5.Failure ? .error : .info
