@@ -66,4 +66,133 @@ struct HarnessRouterTests {
             #expect(!updates.isEmpty)
         }
     }
+
+    /// A lab with `receiver` in the router namespace and a BIRD speaker announcing `announcements`, both started.
+    static func start(_ lab: NetworkLab, receiver: RouterKind, family: IPFamily, speakerASN: UInt32 = speakerASN,
+                      announcements: [StaticAnnouncement], routerSide: RouterNeighbor? = nil,
+                      speakerSide: RouterNeighbor? = nil) async throws -> (router: any Router, speaker: BIRDRouter) {
+        let router = try makeRouter(receiver, in: lab, on: lab.router, configuration: RouterConfiguration(
+            asn: Self.routerASN, routerID: lab.router.routerID,
+            neighbors: [routerSide ?? .speaker(of: lab, over: family, asn: speakerASN)]))
+        try await router.start()
+        let speaker = try BIRDRouter(lab: lab, node: lab.speaker, configuration: RouterConfiguration(
+            asn: speakerASN, routerID: lab.speaker.routerID,
+            neighbors: [speakerSide ?? .router(of: lab, over: family, asn: Self.routerASN)],
+            announcements: announcements))
+        try await speaker.start()
+        return (router, speaker)
+    }
+
+    @Test("a receiver reads LOCAL_PREF and MED over iBGP", arguments: RouterKind.allCases, IPFamily.allCases)
+    func receiverReadsIBGPAttributes(receiver: RouterKind, family: IPFamily) async throws {
+        try await withLab { lab in
+            let announcements = Self.announcements(family, localPref: 250, med: 10)
+            let (router, _) = try await Self.start(lab, receiver: receiver, family: family, speakerASN: Self.routerASN,
+                                                   announcements: announcements)
+            try await router.waitForSession(with: lab.speaker.address(family))
+            let routes = try await router.waitForPrefixes(announcements.map(\.prefix), family)
+            #expect(routes.ignoring([.linkLocalNextHop])
+                    == Self.expected(lab, family, announcements, asPath: [], localPref: true))
+        }
+    }
+
+    @Test("TCP-MD5: a matching password brings the session up, a wrong one never does",
+          arguments: RouterKind.allCases, [true, false])
+    func md5(receiver: RouterKind, matching: Bool) async throws {
+        try await withLab { lab in
+            let family = IPFamily.ipv4
+            let (router, _) = try await Self.start(
+                lab, receiver: receiver, family: family, announcements: Self.announcements(family),
+                routerSide: .speaker(of: lab, over: family, asn: Self.speakerASN, password: "lbd-secret"),
+                speakerSide: .router(of: lab, over: family, asn: Self.routerASN,
+                                     password: matching ? "lbd-secret" : "not-the-secret"))
+            if matching {
+                try await router.waitForSession(with: lab.speaker.address(family))
+                try await router.waitForPrefixes(Self.announcements(family).map(\.prefix), family)
+            } else {
+                // BIRD connects every second: several attempts fall in this window.
+                try await router.expectNoSession(with: lab.speaker.address(family), for: .seconds(5))
+                #expect(try await router.routes(family).isEmpty)
+            }
+        }
+    }
+
+    @Test("graceful restart: a receiver keeps a killed speaker's routes as stale until the speaker is back",
+          arguments: RouterKind.allCases)
+    func gracefulRestartKeepsStaleRoutes(receiver: RouterKind) async throws {
+        try await withLab { lab in
+            let family = IPFamily.ipv4
+            let announcements = Self.announcements(family)
+            let restart = GracefulRestartSettings(restartTime: 60, stalePathTime: 60)
+            let (router, speaker) = try await Self.start(
+                lab, receiver: receiver, family: family, announcements: announcements,
+                routerSide: .speaker(of: lab, over: family, asn: Self.speakerASN, gracefulRestart: restart),
+                speakerSide: .router(of: lab, over: family, asn: Self.routerASN, gracefulRestart: restart))
+            let prefixes = announcements.map(\.prefix)
+            try await router.waitForSession(with: lab.speaker.address(family))
+            try await router.waitForRoutes(family, "the announced routes, fresh") {
+                $0.prefixes == prefixes.sorted() && $0.allSatisfy { !$0.stale }
+            }
+            await speaker.kill()
+            try await router.waitForSession(with: lab.speaker.address(family), established: false)
+            try await router.waitForRoutes(family, "the announced routes, stale") {
+                $0.prefixes == prefixes.sorted() && $0.allSatisfy(\.stale)
+            }
+            try await speaker.start(recovering: true)
+            try await router.waitForSession(with: lab.speaker.address(family))
+            try await router.waitForRoutes(family, "the announced routes, fresh again") {
+                $0.prefixes == prefixes.sorted() && $0.allSatisfy { !$0.stale }
+            }
+        }
+    }
+
+    @Test("without graceful restart a killed speaker's routes go at once; a stopped receiver comes back with them",
+          arguments: RouterKind.allCases)
+    func restarts(receiver: RouterKind) async throws {
+        try await withLab { lab in
+            let family = IPFamily.ipv6
+            let announcements = Self.announcements(family)
+            let (router, speaker) = try await Self.start(lab, receiver: receiver, family: family,
+                                                         announcements: announcements)
+            try await router.waitForSession(with: lab.speaker.address(family))
+            try await router.waitForPrefixes(announcements.map(\.prefix), family)
+
+            try await router.restart()
+            try await router.waitForSession(with: lab.speaker.address(family))
+            try await router.waitForPrefixes(announcements.map(\.prefix), family)
+
+            await speaker.kill()
+            try await router.waitForPrefixes([], family, within: .seconds(5))
+        }
+    }
+
+    /// The session ends at once when the link goes down, after the hold time when it goes silent.
+    @Test("cutting the link ends the session; restoring it brings the session back",
+          arguments: [LinkCut.down, .silent])
+    func linkCut(how: LinkCut) async throws {
+        try await withLab { lab in
+            let family = IPFamily.ipv4
+            let announcements = Self.announcements(family)
+            let holdTime = 3
+            let (router, _) = try await Self.start(
+                lab, receiver: .frr, family: family, announcements: announcements,
+                routerSide: .speaker(of: lab, over: family, asn: Self.speakerASN, holdTime: holdTime),
+                speakerSide: .router(of: lab, over: family, asn: Self.routerASN, holdTime: holdTime))
+            try await router.waitForSession(with: lab.speaker.address(family))
+            try await router.waitForPrefixes(announcements.map(\.prefix), family)
+
+            let clock = ContinuousClock()
+            let cutAt = clock.now
+            try await lab.cutLink(how)
+            try await router.waitForSession(with: lab.speaker.address(family), established: false,
+                                            within: .seconds(holdTime * 3))
+            let detection = cutAt.duration(to: clock.now)
+            if how == .silent {
+                #expect(detection >= .seconds(holdTime - holdTime / 3 - 1), "went down after \(detection)")
+            }
+            try await lab.restoreLink()
+            try await router.waitForSession(with: lab.speaker.address(family), within: .seconds(30))
+            try await router.waitForPrefixes(announcements.map(\.prefix), family)
+        }
+    }
 }

@@ -120,9 +120,19 @@ enum BIRDRouteParser {
         return .idle
     }
 
-    /// True when `show protocols all <name>` says the neighbour is restarting and its routes are kept as stale
-    /// (RFC 4724 §4.2): `Neighbor graceful restart active`.
-    static func neighborRestarting(_ output: String) -> Bool {
-        output.contains("Neighbor graceful restart active")
+    /// The protocols whose neighbour is restarting in `show protocols all` output: BIRD keeps their routes as
+    /// stale (RFC 4724 §4.2) and says `Neighbor graceful restart active` until the neighbour's End-of-RIB; its
+    /// route listing has no per-route mark for this.
+    static func restartingProtocols(_ output: String) -> Set<String> {
+        var restarting: Set<String> = []
+        var current: Substring?
+        for line in output.split(separator: "\n") {
+            if line.first?.isWhitespace == false {
+                current = line.hasPrefix("BIRD ") || line.hasPrefix("Name ") ? nil : line.split(separator: " ").first
+            } else if let current, line.contains("Neighbor graceful restart active") {
+                restarting.insert(String(current))
+            }
+        }
+        return restarting
     }
 }

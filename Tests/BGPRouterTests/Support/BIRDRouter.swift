@@ -139,7 +139,10 @@ final class BIRDRouter: Router {
         return BIRDRouteParser.sessionState(output)
     }
 
+    /// Routes of a neighbour in graceful restart are marked stale: BIRD shows that per session, not per route, so
+    /// between the neighbour's return and its End-of-RIB the routes it has already sent again still read as stale.
     func routes(_ family: IPFamily) async throws -> [RouterRoute] {
+        let restarting = BIRDRouteParser.restartingProtocols(try await birdc(["show", "protocols", "all"]))
         let output = try await birdc(["show", "route", "table", family == .ipv4 ? "master4" : "master6", "all"])
         let names = Dictionary(uniqueKeysWithValues: configuration.neighbors.enumerated().map {
             (BIRDRouter.protocolName($0.offset), $0.element.address)
@@ -147,6 +150,7 @@ final class BIRDRouter: Router {
         return try BIRDRouteParser.routes(output).map { entry in
             var route = entry.route
             route.peer = names[entry.protocolName]
+            route.stale = route.stale || restarting.contains(entry.protocolName)
             return route
         }
     }
