@@ -54,19 +54,4 @@ extension SessionStateMachine {
             localRestarting: localRestarting, holdTime: timers.hold, keepaliveTime: timers.keepalive,
             endOfRIBFamilies: families, peerOpen: open)
     }
-
-    /// The hold time and keepalive interval, in seconds, for a session where we propose `localHold` and the peer
-    /// `peerHold` (both 0 or at least 3).
-    ///
-    /// The hold time is the smaller proposal (RFC 4271 §4.2), so 0 on either side means no hold timer and no
-    /// keepalives. The keepalive is a third of the hold time (§4.4 calls that a reasonable maximum, §10 suggests
-    /// it), or the configured keepalive when that is shorter; at least 1 s.
-    static func negotiateTimers(localHold: UInt16, peerHold: UInt16, keepalive: UInt16?)
-        -> (hold: UInt16, keepalive: UInt16) {
-        let hold = min(localHold, peerHold)
-        guard hold > 0 else { return (0, 0) }
-        var interval = max(1, hold / 3)
-        if let keepalive, keepalive > 0, keepalive < interval { interval = keepalive }
-        return (hold, interval)
-    }
 }
