@@ -79,6 +79,7 @@ import Testing
     func roundTrip(_ testCase: Case, options: BGPCodecOptions) throws {
         let bytes = Wire.encode(testCase.message, options)
         #expect(bytes.count <= 4096)
+        #expect(bytes.count == testCase.message.encodedLength(options: options))
         #expect(try Wire.decode(bytes, options) == testCase.message)
     }
 
@@ -110,6 +111,11 @@ import Testing
         let as4Path = [ASPathSegment(kind: .sequence, asns: [64500, 4_200_000_000])]
         #expect(ASPathSegment.merge(asPath: asPath, as4Path: as4Path)
                 == [ASPathSegment(kind: .sequence, asns: [65001, 64500, 4_200_000_000])])
+        // Leading confederation segments are kept; they are not counted and never in AS4_PATH.
+        let confed = [ASPathSegment(kind: .confedSequence, asns: [65010]), ASPathSegment(kind: .confedSet, asns: [65011]),
+                      ASPathSegment(kind: .sequence, asns: [23456])]
+        #expect(ASPathSegment.merge(asPath: confed, as4Path: [ASPathSegment(kind: .sequence, asns: [4_200_000_000])])
+                == Array(confed.prefix(2)) + [ASPathSegment(kind: .sequence, asns: [4_200_000_000])])
         // A longer AS4_PATH than AS_PATH is ignored.
         #expect(ASPathSegment.merge(asPath: [ASPathSegment(kind: .sequence, asns: [1])], as4Path: as4Path)
                 == [ASPathSegment(kind: .sequence, asns: [1])])

@@ -100,19 +100,20 @@ extension ASPathSegment {
         guard lead >= 0 else { return asPath }
         var merged: [ASPathSegment] = []
         var needed = lead
-        for segment in asPath where needed > 0 || segment.kind == .confedSequence || segment.kind == .confedSet {
-            switch segment.kind {
-            case .sequence:
+        for segment in asPath {
+            if segment.kind == .confedSequence || segment.kind == .confedSet {
+                // Not counted, and never in AS4_PATH: kept as they come in the leading part (RFC 5065 §3).
+                merged.append(segment)
+            } else if needed > 0, segment.kind == .sequence {
                 let taken = min(needed, segment.asns.count)
                 merged.append(ASPathSegment(kind: .sequence, asns: Array(segment.asns[..<taken])))
                 needed -= taken
-            case .set:
+            } else if needed > 0 {
                 merged.append(segment)
                 needed -= 1
-            case .confedSequence, .confedSet:
-                merged.append(segment)
+            } else {
+                break
             }
-            if needed == 0 { break }
         }
         for segment in as4Path {
             if segment.kind == .sequence, let last = merged.last, last.kind == .sequence,

@@ -85,6 +85,17 @@ extension BGPMessage {
         BGPMessage.finishHeader(kind, startingAt: start, in: &buffer, options: options)
     }
 
+    /// The length of this message on the wire, header included: what ``encode(into:options:)`` appends.
+    public func encodedLength(options: BGPCodecOptions) -> Int {
+        switch self {
+        case .keepalive: BGPCodecOptions.headerSize
+        case .open(let open): 29 + open.parametersLength
+        case .update(let update): update.encodedLength(options: options)
+        case .notification(let notification): 21 + notification.data.count
+        case .routeRefresh: 23
+        }
+    }
+
     /// Writes the marker, a placeholder length and the type; returns where the message starts.
     static func writeHeader(_ kind: Kind, into buffer: inout ByteBuffer) -> Int {
         let start = buffer.writerIndex

@@ -88,6 +88,14 @@ extension OpenMessage {
         .notification(.openMessage, NotificationMessage.OpenSubcode.unspecific.rawValue, "OPEN: \(why)")
     }
 
+    /// The octets after the Optional Parameters Length field as ``encodeBody(into:)`` writes them, plus the 3
+    /// octets of the RFC 9072 extended length when it is used.
+    var parametersLength: Int {
+        let capabilitiesLength = capabilities.reduce(0) { $0 + 2 + $1.valueLength }
+        if capabilities.isEmpty { return 0 }
+        return capabilitiesLength + 2 <= 255 ? capabilitiesLength + 2 : 3 + 3 + capabilitiesLength
+    }
+
     /// Appends the body: the 2-octet AS field carries AS_TRANS when `myAS` does not fit (RFC 6793 §4.1), and the
     /// capabilities go into one optional parameter, in the RFC 9072 extended format only when they need it.
     func encodeBody(into buffer: inout ByteBuffer) {
