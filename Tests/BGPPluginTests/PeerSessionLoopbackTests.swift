@@ -62,6 +62,7 @@ struct LoopbackPair: Sendable {
     /// side signs with.
     static func run(address: IPAddress, startActive: Bool = true, listenerPassword: String? = nil,
                     activePassword: String? = nil, activeConnectTimeout: Duration = .seconds(2),
+                    adjustActivePeer: @Sendable (inout BGPPeer) -> Void = { _ in },
                     _ body: @Sendable (LoopbackPair) async throws -> Void) async throws {
         let group = MultiThreadedEventLoopGroup.singleton
         let activeLog = CapturedLog()
@@ -82,8 +83,9 @@ struct LoopbackPair: Sendable {
             let port = try await withTimeout(.seconds(5), waitingFor: "the listener to bind") {
                 try await listener.boundAddresses().first!.port!
             }
-            let activePeer = peer(name: "passive-side", myASN: activeAS, peerASN: passiveAS, address: address,
+            var activePeer = peer(name: "passive-side", myASN: activeAS, peerASN: passiveAS, address: address,
                                   port: UInt16(port), password: activePassword)
+            adjustActivePeer(&activePeer)
             let active = PeerSession(configuration: configuration(activePeer, routerID: activeID,
                                                                   connectTimeout: activeConnectTimeout,
                                                                   md5HintAfter: 2),
@@ -204,20 +206,63 @@ final class CapturedLog: Sendable {
 }
 
 /// A hand-driven BGP speaker on a NIO connection, decoding what it receives with ``BGPConnectionHandler``.
-struct FakePeer: Sendable {
+final class FakePeer: Sendable {
     let channel: any Channel
+    private let received: Mutex<[BGPMessage]>
+    private let signal: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    private init(channel: any Channel, signal: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) {
+        self.channel = channel
+        self.received = Mutex([])
+        self.signal = signal
+        self.continuation = continuation
+    }
 
     static func connect(port: Int, from source: String = "127.0.0.1", to target: String = "127.0.0.1")
         async throws -> FakePeer {
+        let (signal, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let box = Mutex<FakePeer?>(nil)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(to: SocketAddress(ipAddress: source, port: 0))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(BGPConnectionHandler { _ in })
+                    let handler = BGPConnectionHandler { event in
+                        guard case .message(let message) = event, let peer = box.withLock({ $0 }) else { return }
+                        peer.record(message)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
             .connect(to: SocketAddress(ipAddress: target, port: port)).get()
-        return FakePeer(channel: channel)
+        let peer = FakePeer(channel: channel, signal: signal, continuation: continuation)
+        box.withLock { $0 = peer }
+        return peer
+    }
+
+    private func record(_ message: BGPMessage) {
+        received.withLock { $0.append(message) }
+        continuation.yield()
+        // The decoder waits after an OPEN for the negotiated options; these tests keep the defaults.
+        if case .open = message {
+            try? channel.pipeline.syncOperations.handler(type: BGPConnectionHandler.self)
+                .resume(options: BGPCodecOptions())
+        }
+    }
+
+    /// The messages received so far (UPDATEs are counted by the handler, not listed).
+    var messages: [BGPMessage] { received.withLock { $0 } }
+
+    /// Waits until a received message satisfies `matches`.
+    func waitForMessage(_ what: String, within limit: Duration = .seconds(10),
+                        _ matches: @escaping @Sendable (BGPMessage) -> Bool) async throws -> BGPMessage {
+        try await withTimeout(limit, waitingFor: what) { [self] in
+            if let found = messages.first(where: matches) { return found }
+            for await _ in signal {
+                if let found = messages.first(where: matches) { return found }
+            }
+            throw TimeoutError(waitingFor: what, limit: limit)
+        }
     }
 
     /// Writes `messages` with the options before the OPEN exchange (fine for these tests' messages).

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import LBKernel
 import LBKernelTestKit
 import Logging
@@ -30,6 +33,39 @@ import Testing
                                             subcode: NotificationMessage.CeaseSubcode.administrativeShutdown.rawValue)
             #expect(reason == .notificationReceived(cease))
             #expect(pair.activeEvents.downs == [.stopped(.administrativeShutdown(message: nil))])
+        }
+    }
+
+    /// TTL 1 towards a directly connected eBGP peer, 255 with multihop (IP_TTL, IPV6_UNICAST_HOPS).
+    @Test(arguments: [("127.0.0.1", false, 1), ("127.0.0.1", true, 255), ("::1", false, 1), ("::1", true, 255)])
+    func theTTLFollowsMultihop(address: String, multihop: Bool, expected: Int) async throws {
+        let loopback = IPAddress(address)!
+        try await LoopbackPair.run(address: loopback, adjustActivePeer: { $0.ebgpMultiHop = multihop }) { pair in
+            _ = try await pair.waitEstablished()
+            let link = try #require(pair.active.shared.withLock { $0.established?.connection })
+            let option = loopback.family == .ipv4
+                ? ChannelOptions.Types.SocketOption(level: .ip, name: NIOBSDSocket.Option(rawValue: IP_TTL))
+                : ChannelOptions.Types.SocketOption(level: .ipv6,
+                                                    name: NIOBSDSocket.Option(rawValue: IPV6_UNICAST_HOPS))
+            let ttl = try await link.channel.getOption(option).get()
+            #expect(ttl == expected)
+        }
+    }
+
+    @Test func aSessionBoundToADeviceComesUpThroughIt() async throws {
+        try await LoopbackPair.run(address: IPAddress("127.0.0.1")!, adjustActivePeer: { $0.vrf = "lo" }) { pair in
+            _ = try await pair.waitEstablished()
+        }
+    }
+
+    @Test func aMissingVRFDeviceIsReportedClearly() async throws {
+        try await LoopbackPair.run(address: IPAddress("127.0.0.1")!,
+                                   adjustActivePeer: { $0.vrf = "lbdt-novrf0" }) { pair in
+            try await Task.sleep(for: .milliseconds(800))
+            #expect(pair.activeEvents.established.isEmpty)
+            #expect(pair.activeLog.messages.contains {
+                $0.contains("VRF device 'lbdt-novrf0' (SO_BINDTODEVICE) failed")
+            }, "\(pair.activeLog.messages)")
         }
     }
 
@@ -103,6 +139,43 @@ import Testing
             #expect(family == .ipv4Unicast)
             #expect(pair.passive.statistics.updatesReceived == 5)
             #expect(pair.passive.statistics.routeRefreshesReceived == 1)
+        }
+    }
+
+    @Test func cancellingRunSendsTheCeaseBeforeClosing() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let log = CapturedLog()
+        let address = IPAddress("127.0.0.1")!
+        let listener = SessionListener(configuration: .init(addresses: [address], port: 0), group: group,
+                                       logger: log.logger)
+        let peer = LoopbackPair.peer(name: "fake", myASN: LoopbackPair.passiveAS, peerASN: LoopbackPair.activeAS,
+                                     address: address, passive: true)
+        let session = PeerSession(configuration: LoopbackPair.configuration(peer, routerID: LoopbackPair.passiveID),
+                                  group: group, logger: log.logger)
+        await listener.setSessions([session])
+        let events = EventRecorder()
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await listener.run() }
+            tasks.addTask { try await session.run() }
+            tasks.addTask { await events.consume(session.events) }
+            let port = try await withTimeout(.seconds(5), waitingFor: "the listener to bind") {
+                try await listener.boundAddresses().first!.port!
+            }
+            let fake = try await FakePeer.connect(port: port)
+            defer { fake.close() }
+            fake.send([.open(OpenMessage(myAS: LoopbackPair.activeAS, holdTime: 30,
+                                         bgpIdentifier: LoopbackPair.activeID,
+                                         capabilities: [.fourOctetAS(LoopbackPair.activeAS)])), .keepalive])
+            _ = try await events.waitForEstablished()
+            tasks.cancelAll()
+            let cease = try await fake.waitForMessage("the Cease") {
+                if case .notification = $0 { true } else { false }
+            }
+            #expect(cease == .notification(NotificationMessage(
+                code: .cease, subcode: NotificationMessage.CeaseSubcode.administrativeShutdown.rawValue)))
+            try await withTimeout(.seconds(5), waitingFor: "the session to close the connection") {
+                try await fake.channel.closeFuture.get()
+            }
         }
     }
 }
