@@ -22,7 +22,8 @@ extension BGPAnnouncer {
     /// ```
     public struct Configuration: Decodable, Sendable, Hashable {
         /// When lbd accepts incoming BGP connections from its peers (connections from other addresses are
-        /// refused): `auto` (the default) only while this node has a `passive` peer; `always` while it has any peer.
+        /// refused): `auto` (the default) from when this node first has a `passive` peer; `always` from when it first
+        /// has any peer. The listening socket then stays open.
         public var listen: Listen
         /// The local addresses to listen on; empty (the default) listens on `::`, which takes connections of both
         /// families (IPv4 as IPv4-mapped addresses). Useful when another BGP daemon on the host owns port 179 on
@@ -59,12 +60,12 @@ extension BGPAnnouncer {
         /// needs root or `CAP_NET_BIND_SERVICE`, and clashes with another BGP daemon on the host (Calico's BIRD on
         /// Kubernetes nodes, a host FRR), hence `auto`.
         public enum Listen: String, Hashable, Sendable, CaseIterable, Decodable {
-            /// Listen only while this node has at least one `passive` peer.
+            /// Listen once this node has a `passive` peer.
             case auto
-            /// Listen while this node has at least one peer.
+            /// Listen once this node has any peer.
             case always
 
-            /// Whether lbd listens for `peers`, the BGP peers of this node.
+            /// Whether `peers`, the BGP peers of this node, need lbd to listen.
             public func listens(for peers: [BGPPeer]) -> Bool {
                 switch self {
                 case .auto: peers.contains { $0.passive }
@@ -187,25 +188,6 @@ extension BGPAnnouncer {
                 throw invalid(.passwordFiles, peer.isEmpty ? "a peer name must not be empty"
                                                            : "the file of peer '\(peer)' must not be empty")
             }
-        }
-
-        /// The hold time to propose to `peer`: its `holdTime`, else three times its `keepaliveTime` (as MetalLB),
-        /// else ``holdTime``; in whole seconds.
-        public func holdTime(for peer: BGPPeer) -> UInt16 {
-            let chosen: Int64
-            if let hold = peer.holdTime {
-                chosen = hold.roundedSeconds
-            } else if let keepalive = peer.keepaliveTime {
-                chosen = keepalive.roundedSeconds * 3
-            } else {
-                chosen = holdTime.roundedSeconds
-            }
-            return UInt16(clamping: chosen)
-        }
-
-        /// The passwords file of `peer` made absolute with `context`, or nil when ``passwordFiles`` has none.
-        public func passwordFile(for peer: String, context: PluginContext) -> String? {
-            passwordFiles[peer].map(context.resolve)
         }
 
         private static func isWholeSeconds(_ duration: GoDuration) -> Bool {
