@@ -99,7 +99,7 @@ final class BFDLab: Sendable {
         let config = directory.appendingPathComponent("bfdd.conf")
         try """
         bfd
-         peer \(lbdAddress(family)) local-address \(frrAddress(family)) interface \(frrInterface)
+         peer \(lbdAddress(family)) local-address \(frrAddress(family))
           receive-interval 300
           transmit-interval 300
           detect-multiplier 3

@@ -1,5 +1,6 @@
 import Foundation
 import LBKernel
+import Synchronization
 import Testing
 
 /// The harness tested without lbd: a router plays the speaker (static routes with communities, large communities,
@@ -193,6 +194,32 @@ struct HarnessRouterTests {
             try await lab.restoreLink()
             try await router.waitForSession(with: lab.speaker.address(family), within: .seconds(30))
             try await router.waitForPrefixes(announcements.map(\.prefix), family)
+        }
+    }
+
+    struct Deliberate: Error {}
+
+    @Test("withLab deletes its namespaces and kills its processes even when the test throws")
+    func labCleansUp() async throws {
+        let seen = Mutex<(namespaces: [String], pids: [Int32], directory: URL?)>(([], [], nil))
+        await #expect(throws: Deliberate.self) {
+            try await withLab { lab in
+                let sleeper = try lab.spawn("sleeper", ["sleep", "600"], in: lab.speaker)
+                let linkLocal = try await lab.waitForLinkLocal(lab.router)
+                #expect(linkLocal == lab.router.linkLocal && lab.router.linkLocal.value >> 118 == 0x3FA)
+                let addresses = try await lab.run(["ip", "-o", "addr", "show", "dev", lab.speaker.interface],
+                                                  in: lab.speaker).stdout
+                #expect(addresses.contains("\(lab.speaker.ipv4)/24") && addresses.contains("\(lab.speaker.ipv6)/64"))
+                seen.withLock { $0 = ([lab.router.namespace, lab.speaker.namespace], [sleeper.pid], lab.directory) }
+                throw Deliberate()
+            }
+        }
+        let (namespaces, pids, directory) = seen.withLock { $0 }
+        let listed = try await Command.check(["ip", "netns", "list"]).stdout
+        #expect(namespaces.count == 2 && namespaces.allSatisfy { !listed.contains($0) })
+        #expect(pids.count == 1 && pids.allSatisfy { kill($0, 0) != 0 })
+        if ProcessInfo.processInfo.environment["LBDT_KEEP"] == nil {
+            #expect(directory.map { !FileManager.default.fileExists(atPath: $0.path) } == true)
         }
     }
 }
