@@ -265,6 +265,19 @@ final class FakePeer: Sendable {
         }
     }
 
+    /// Puts a handler that drops every byte in front of the BGP decoder, for tests that flood the peer.
+    func discardInbound() async throws {
+        try await channel.eventLoop.submit { [channel] in
+            try channel.pipeline.syncOperations.addHandler(Discard(), position: .first)
+        }.get()
+    }
+
+    /// Drops what it reads.
+    final class Discard: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+    }
+
     /// Writes `messages` with the options before the OPEN exchange (fine for these tests' messages).
     func send(_ messages: [BGPMessage]) {
         var buffer = channel.allocator.buffer(capacity: 4096)

@@ -142,6 +142,47 @@ import Testing
         }
     }
 
+    /// A peer that stops reading holds ``PeerSession/send(generation:_:)`` back: the channel buffers at most about
+    /// a chunk plus the high water mark, and the send completes once the peer reads again.
+    @Test func aSlowPeerHoldsTheSenderBackWithABoundedOutboundBuffer() async throws {
+        try await LoopbackPair.run(address: IPAddress("127.0.0.1")!, startActive: false) { pair in
+            let fake = try await FakePeer.connect(port: try await pair.listenerPort())
+            defer { fake.close() }
+            fake.send([.open(OpenMessage(myAS: LoopbackPair.activeAS, holdTime: 30,
+                                         bgpIdentifier: LoopbackPair.activeID,
+                                         capabilities: [.fourOctetAS(LoopbackPair.activeAS)]))])
+            fake.send([.keepalive])
+            let established = try await pair.passiveEvents.waitForEstablished()
+            try await fake.discardInbound()
+            try await fake.channel.setOption(.autoRead, value: false).get()
+            // 10,000 messages of 4096 octets (40 MB): more than the loopback socket buffers hold.
+            var message = ByteBuffer(repeating: 0xFF, count: 16)
+            message.writeInteger(UInt16(4096))
+            message.writeInteger(BGPMessage.Kind.update.rawValue)
+            message.writeRepeatingByte(0, count: 4096 - 19)
+            let template = message
+            let done = Mutex(false)
+            let session = pair.passive
+            let sender = Task {
+                try await session.send(generation: established.generation) { buffer, _ in
+                    for _ in 0..<10_000 { buffer.writeImmutableBuffer(template) }
+                    return 10_000
+                }
+                done.withLock { $0 = true }
+            }
+            try await Task.sleep(for: .milliseconds(700))
+            #expect(!done.withLock { $0 })
+            let link = try #require(pair.passive.shared.withLock { $0.established?.connection })
+            let buffered = try await link.channel.getOption(.bufferedWritableBytes).get()
+            #expect(buffered <= BGPConnection.chunkSize + 1024 * 1024 + 4096, "\(buffered) bytes buffered")
+            try await fake.channel.setOption(.autoRead, value: true).get()
+            try await withTimeout(.seconds(20), waitingFor: "the send to finish once the peer reads") {
+                try await sender.value
+            }
+            #expect(pair.passive.statistics.updatesSent == 10_000)
+        }
+    }
+
     @Test func cancellingRunSendsTheCeaseBeforeClosing() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
         let log = CapturedLog()

@@ -3,6 +3,8 @@ import Glibc
 #endif
 import LBKernel
 import LBKernelTestKit
+import NIOCore
+import NIOPosix
 import Testing
 @testable import BGPPlugin
 
@@ -48,6 +50,47 @@ import Testing
             #expect(pair.activeEvents.established.isEmpty && pair.passiveEvents.established.isEmpty)
             #expect(pair.active.statistics.connectTimeouts >= 2)
             #expect(pair.activeLog.messages.contains { $0.contains("possible TCP-MD5 mismatch") })
+        }
+    }
+
+    /// Keys set or removed by `setSessions` after the listener is bound take effect: the kernel drops a signed SYN
+    /// when the listener has no key for its source, and an unsigned one when it has.
+    @Test func theListenerFollowsKeyChanges() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let address = IPAddress("127.0.0.1")!
+        let listener = SessionListener(configuration: .init(addresses: [address], port: 0), group: group,
+                                       logger: CapturedLog().logger)
+        func session(password: String?) -> PeerSession {
+            let peer = LoopbackPair.peer(name: "keyed", myASN: 64513, peerASN: 64512, address: address,
+                                         passive: true, password: password)
+            return PeerSession(configuration: LoopbackPair.configuration(peer, routerID: LoopbackPair.passiveID),
+                               group: group, logger: CapturedLog().logger)
+        }
+        func connects(port: Int, key: String?) async -> Bool {
+            let bootstrap = ClientBootstrap(group: group)
+                .connectTimeout(.milliseconds(700))
+                .channelInitializer { channel in
+                    key.map { TCPMD5.setKey($0, peer: address, on: channel, socketIsIPv6: false) }
+                        ?? channel.eventLoop.makeSucceededVoidFuture()
+                }
+            guard let channel = try? await bootstrap.connect(host: "127.0.0.1", port: port).get() else { return false }
+            try? await channel.close()
+            return true
+        }
+        await listener.setSessions([session(password: nil)])
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await listener.run() }
+            let port = try await withTimeout(.seconds(5), waitingFor: "the listener to bind") {
+                try await listener.boundAddresses().first!.port!
+            }
+            #expect(await connects(port: port, key: nil))
+            #expect(await !connects(port: port, key: "k3y"))
+            await listener.setSessions([session(password: "k3y")])
+            #expect(await connects(port: port, key: "k3y"))
+            #expect(await !connects(port: port, key: nil))
+            await listener.setSessions([session(password: nil)])
+            #expect(await connects(port: port, key: nil))
+            tasks.cancelAll()
         }
     }
 }
