@@ -203,9 +203,12 @@ extension BGPAnnouncer {
             }
         }
 
-        /// The route-selection view of an Established session.
+        /// The route-selection view of an Established session: with `dualStackAddressFamily`, the next hop of the
+        /// other family is this node's address of that family on the interface the session runs over.
         private func sessionView(_ info: PeerSession.Established) -> PeerRoutes.Session {
-            PeerRoutes.Session(info)
+            guard settings.peer.dualStackAddressFamily else { return PeerRoutes.Session(info) }
+            let other: IPFamily = info.localAddress.family == .ipv4 ? .ipv6 : .ipv4
+            return PeerRoutes.Session(info, otherFamilyAddress: InterfaceAddresses.holding(info.localAddress)?.first(other))
         }
     }
 }

@@ -56,7 +56,18 @@ public final class BGPAnnouncer: Announcer, Plugin {
                     // with policy edits would refuse a router's reconnect at the wrong moment).
                     if !listening && configuration.listen.listens(for: desired.bgpPeers) {
                         listening = true
-                        tasks.addTask { try await listener.run() }
+                        tasks.addTask { [logger] in
+                            do {
+                                try await listener.run()
+                            } catch {
+                                // Sessions that connect out still work; passive peers stay down until a restart.
+                                let port = self.configuration.listenPort
+                                logger.error("""
+                                    BGP listener: cannot accept connections: \(error); passive peers cannot connect \
+                                    (is another BGP daemon on port \(port)?)
+                                    """)
+                            }
+                        }
                     }
                     peers = await reconcile(peers, desired: desired, listener: listener, tasks: &tasks, group: group)
                 }
@@ -125,8 +136,12 @@ public final class BGPAnnouncer: Announcer, Plugin {
             bfd = profile
         }
         let localAddress = peer.sourceAddress ?? peer.peerAddress.flatMap { LocalAddressProbe.source(towards: $0) }
+        let interfaceIPv4: IPv4Address? = switch localAddress.flatMap(InterfaceAddresses.holding)?.first(.ipv4) {
+        case .v4(let address)?: address
+        default: nil
+        }
         let routerID = RouterID.choose(peer: peer, configured: configuration.routerID, localAddress: localAddress,
-                                       interfaceIPv4: nil, nodeName: context.node.name)
+                                       interfaceIPv4: interfaceIPv4, nodeName: context.node.name)
         return PeerRunner.Settings(peer: peer, password: password, routerID: routerID, bfd: bfd,
                                    plugin: configuration)
     }
