@@ -18,7 +18,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_SPEAKERS = "lbd,gobgp,frr,frr-c0,bird"
 REQUIREMENTS = {
     "bird": ["bird", "birdc"], "frr": ["/usr/lib/frr/bgpd", "/usr/lib/frr/zebra", "vtysh"],
-    "frr-c0": ["/usr/lib/frr/bgpd", "/usr/lib/frr/zebra", "vtysh"], "gobgp": ["gobgpd"], "lbd": [],
+    "frr-c0": ["/usr/lib/frr/bgpd", "/usr/lib/frr/zebra", "vtysh"], "gobgp": ["gobgpd"], "lbd": [], "lbd-notice": [],
 }
 PACKAGES = {"bird": "bird2", "birdc": "bird2", "/usr/lib/frr/bgpd": "frr", "/usr/lib/frr/zebra": "frr",
             "vtysh": "frr", "gobgpd": "gobgpd", "go": "golang-go"}
@@ -65,7 +65,7 @@ def run_command(args):
     if missing:
         packages = sorted({PACKAGES.get(t, t) for t in missing})
         sys.exit(f"bgp-bench: missing {', '.join(missing)}: apt-get install {' '.join(packages)}")
-    if "lbd" in speakers and not os.access(args.lbd, os.X_OK):
+    if any(s.startswith("lbd") for s in speakers) and not os.access(args.lbd, os.X_OK):
         sys.exit(f"bgp-bench: no lbd binary at {args.lbd}: run `swift build -c release --product lbd "
                  "--scratch-path .build-release` in the repository, pass --lbd PATH, or leave lbd out of --speakers")
     if "gobgp" in speakers and not args.gobgp_inject:

@@ -3,7 +3,7 @@
 import json
 import statistics
 
-ORDER = ["lbd", "gobgp", "frr", "frr-c0", "bird"]
+ORDER = ["lbd", "lbd-notice", "gobgp", "frr", "frr-c0", "bird"]
 
 
 def load(paths):
@@ -96,7 +96,7 @@ def targets(groups, speakers, families, ns):
             lbd = groups.get(("lbd", family, n), {})
             lbd_time, lbd_rss = _median(lbd.get("est_to_all_s", [])), _median(lbd.get("rss_mib", []))
             others = [(s, _median(groups.get((s, family, n), {}).get("est_to_all_s", []))) for s in speakers
-                      if s != "lbd"]
+                      if not s.startswith("lbd")]
             others = [(s, t) for s, t in others if t is not None]
             line = f"- {family} N={n:,}: "
             if lbd_time is None:

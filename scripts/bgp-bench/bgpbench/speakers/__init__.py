@@ -3,6 +3,6 @@
 from .bird import BirdSpeaker
 from .frr import FrrCoalesce0Speaker, FrrSpeaker
 from .gobgp import GobgpSpeaker
-from .lbd import LbdSpeaker
+from .lbd import LbdNoticeSpeaker, LbdSpeaker
 
-ADAPTERS = {cls.label: cls for cls in (LbdSpeaker, GobgpSpeaker, FrrSpeaker, FrrCoalesce0Speaker, BirdSpeaker)}
+ADAPTERS = {cls.label: cls for cls in (LbdSpeaker, LbdNoticeSpeaker, GobgpSpeaker, FrrSpeaker, FrrCoalesce0Speaker, BirdSpeaker)}

@@ -63,6 +63,7 @@ bgpPeers:
 
 class LbdSpeaker(Speaker):
     label = "lbd"
+    log_level = None  # --lbd-log-level (default info: one line per allocated and released address)
 
     def prepare(self):
         c = self.ctx
@@ -72,7 +73,7 @@ class LbdSpeaker(Speaker):
                                "--product lbd --scratch-path .build-release` or pass --lbd PATH")
         os.makedirs(c.path("plugins.d"), exist_ok=True)
         os.makedirs(c.path("state"), exist_ok=True)
-        self.config = self.write("lbd.yaml", _LBD_YAML.format(log_level=c.options.lbd_log_level))
+        self.config = self.write("lbd.yaml", _LBD_YAML.format(log_level=self.log_level or c.options.lbd_log_level))
         self.write("plugins.d/files.yaml", _FILES_PLUGIN)
         self.write("plugins.d/bgp.yaml", _BGP_PLUGIN)
         self.write("policy.yaml", _POLICY.format(
@@ -98,3 +99,10 @@ class LbdSpeaker(Speaker):
     def version(self):
         result = subprocess.run([self.ctx.options.lbd, "version"], capture_output=True, text=True)
         return (result.stdout or result.stderr).strip().splitlines()[0] if (result.stdout or result.stderr) else ""
+
+
+class LbdNoticeSpeaker(LbdSpeaker):
+    """lbd with `logLevel: notice`: without the info line per allocated and released address."""
+
+    label = "lbd-notice"
+    log_level = "notice"
