@@ -1,7 +1,7 @@
 # lbd: the two quick-start targets are `make run` and `make test`.
 SWIFT ?= swift
 
-.PHONY: run test deps build bench check-demo clean-demo
+.PHONY: run test deps build bench check-demo clean-demo lab lab-down bgp-bench
 
 deps:
 	@./scripts/install-deps.sh
@@ -30,3 +30,15 @@ check-demo: build
 
 clean-demo:
 	rm -rf .lbd-demo-state
+
+## The BGP lab (root): a BIRD router and two lbd nodes in network namespaces; docs/bgp-lab.md. `make lab-down` ends it.
+lab: build
+	./scripts/bgp-lab.sh up "$$($(SWIFT) build --show-bin-path)/lbd"
+
+lab-down:
+	./scripts/bgp-lab.sh down
+
+## The BGP benchmark (root): lbd, GoBGP, FRR and BIRD announcing N routes to BIRD; docs/bgp-benchmark.md.
+bgp-bench: deps
+	$(SWIFT) build -c release --product lbd --scratch-path .build-release
+	./scripts/bgp-bench/bgp-bench run --lbd .build-release/release/lbd
