@@ -101,6 +101,8 @@ extension PathAttributes {
             try decodeRecognised(typeCode: typeCode, flags: flags, value: value, whole: whole, options: options,
                                  flagsMatch: flagsMatch, into: &decoded)
         }
+        // In type order, as the encoder writes them (RFC 4271 §5); type codes are unique by now.
+        decoded.attributes.other.sort { $0.typeCode < $1.typeCode }
         // RFC 6793 §4.2.3: an old speaker's AS_PATH and AS4_PATH merge into the real path.
         if let as4Path = decoded.as4Path, let asPath = decoded.attributes.asPath {
             decoded.attributes.asPath = ASPathSegment.merge(asPath: asPath, as4Path: as4Path)

@@ -59,7 +59,8 @@ public struct PathAttributes: Hashable, Sendable {
     public var mpReach: MPReachNLRI?
     /// MP_UNREACH_NLRI (type 15, RFC 4760 §4).
     public var mpUnreach: MPUnreachNLRI?
-    /// Attributes lbd does not interpret, kept with their flags.
+    /// Attributes lbd does not interpret, kept with their flags; decoded in type order, and encoded in type order
+    /// among the others.
     public var other: [RawPathAttribute]
 
     /// Creates attributes.
