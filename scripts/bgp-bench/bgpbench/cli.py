@@ -35,6 +35,9 @@ def main(argv=None):
     run.add_argument("--out", default=None, help="JSON lines file (default /tmp/lbd-bgp-bench/results-TIME.jsonl)")
     run.add_argument("--work", default="/tmp/lbd-bgp-bench/runs", help="run directories (kept when a run fails)")
     run.add_argument("--keep", action="store_true", help="keep every run directory")
+    run.add_argument("--capture", action="store_true",
+                     help="tcpdump each run on the receiver's veth (kept in the run directory) and summarise the "
+                          "speaker's UPDATEs with tshark; costs CPU, so not for the timing tables")
     run.add_argument("--hold", type=int, default=9, help="hold time of both sides, s (keepalive = hold / 3)")
     run.add_argument("--poll-ms", type=float, default=10, help="receiver polling interval, ms")
     run.add_argument("--timeout", type=float, default=180, help="per phase, s")
@@ -68,6 +71,8 @@ def run_command(args):
     if any(s.startswith("lbd") for s in speakers) and not os.access(args.lbd, os.X_OK):
         sys.exit(f"bgp-bench: no lbd binary at {args.lbd}: run `swift build -c release --product lbd "
                  "--scratch-path .build-release` in the repository, pass --lbd PATH, or leave lbd out of --speakers")
+    if args.capture and not (shutil.which("tcpdump") and shutil.which("tshark")):
+        sys.exit("bgp-bench: --capture needs tcpdump and tshark: apt-get install tcpdump tshark")
     if "gobgp" in speakers and not args.gobgp_inject:
         args.gobgp_inject = build_injector()
     ns = [int(x) for x in args.n.split(",")]
@@ -115,6 +120,8 @@ def progress(index, total, r):
                 f"RSS {r.get('rss_mib', 0):.1f} MiB (start→est {r['start_to_est_s']:.2f} s)")
     else:
         what = f"FAILED in {r['phase']}: {r['error']} (run dir {r['work']})"
+    if "capture" in r:
+        what += "\n    capture: " + ", ".join(f"{k} {v}" for k, v in r["capture"].items())
     return f"[{index}/{total}] {r['speaker']} {r['family']} N={r['n']:,} #{r['rep']}: {what}"
 
 

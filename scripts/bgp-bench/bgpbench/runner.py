@@ -7,6 +7,7 @@ import shutil
 import time
 
 from . import testbed
+from .capture import Capture
 from .receiver import Receiver
 from .speakers import ADAPTERS
 from .speakers.base import Context
@@ -41,10 +42,13 @@ def run_once(bed, options, label, family, n, rep):
         "kernel": platform.release(), "work": work, "ok": False, "error": None, "phase": "prepare",
     }
     poll = options.poll_ms / 1000.0
+    capture = Capture(bed, work) if options.capture else None
     try:
         record["version"] = speaker.version()
         speaker.prepare()
         receiver.start()
+        if capture:
+            capture.start()
 
         # Announce: start -> Established -> all N routes.
         record["phase"] = "announce"
@@ -111,7 +115,11 @@ def run_once(bed, options, label, family, n, rep):
         _record_memory(record, speaker)
         speaker.stop()
         receiver.stop()
-        if record["ok"] and not options.keep:
+        if capture:
+            capture.stop()
+            record["capture"] = capture.summary(ctx.local_ip, ctx.ipv6)
+            record["capture"]["pcap"] = capture.path
+        if record["ok"] and not options.keep and not capture:
             shutil.rmtree(work, ignore_errors=True)
     return record
 

@@ -5,4 +5,5 @@ from .frr import FrrCoalesce0Speaker, FrrSpeaker
 from .gobgp import GobgpSpeaker
 from .lbd import LbdNoticeSpeaker, LbdSpeaker
 
-ADAPTERS = {cls.label: cls for cls in (LbdSpeaker, LbdNoticeSpeaker, GobgpSpeaker, FrrSpeaker, FrrCoalesce0Speaker, BirdSpeaker)}
+ADAPTERS = {cls.label: cls for cls in (
+    LbdSpeaker, LbdNoticeSpeaker, GobgpSpeaker, FrrSpeaker, FrrCoalesce0Speaker, BirdSpeaker)}
