@@ -192,6 +192,20 @@ import Testing
         #expect(v4Messages.first?.attributes.mpReach == nil)
     }
 
+    @Test func ipv4WithOnlyAnIPv6NextHopGoesInMPReachNLRI() throws {
+        var attributes = UpdatePackerTests.v6Attributes
+        attributes.mpReach?.family = .ipv4Unicast
+        let prefixes = UpdatePackerTests.hosts(.ipv4, 2000)
+        var buffer = ByteBuffer()
+        let count = UpdatePacker.encodeAnnouncements(attributes: attributes, family: .ipv4Unicast, prefixes: prefixes,
+                                                     options: BGPCodecOptions(), into: &buffer)
+        let decoded = try UpdatePackerTests.decodeAll(buffer, BGPCodecOptions())
+        #expect(decoded.count == count && count == 3)  // 4035 octets of /32s: 807 per UPDATE
+        #expect(decoded.allSatisfy { $0.nlri.isEmpty && $0.attributes.mpReach?.family == .ipv4Unicast })
+        #expect(decoded.first?.attributes.mpReach?.nextHops == [IPAddress("fd99::2")!])
+        #expect(UpdatePackerTests.prefixes(decoded, announced: true) == prefixes)
+    }
+
     @Test func packingOneHundredThousandRoutesIsFast() {
         let prefixes = UpdatePackerTests.hosts(.ipv4, 100_000)
         var buffer = ByteBuffer()

@@ -1,5 +1,23 @@
 public import LBKernel
 
+// Wire/: the BGP message codec, on NIOCore's ByteBuffer and the kernel's IP types only.
+//
+// BGPMessage.swift (this file)       the message enum, codec options, address families
+// BGPMessage+Codec.swift             decode/encode entry points and the header (RFC 4271 §4.1, §6.1)
+// OpenMessage(+Codec).swift          OPEN and capabilities (RFC 4271 §4.2, RFC 5492, RFC 9072)
+// UpdateMessage(+Codec).swift        UPDATE framing, the attribute and segment types (RFC 4271 §4.3)
+// PathAttributes+Decode/Encode.swift path attributes with RFC 7606 error handling, AS4_PATH (RFC 6793)
+// PathAttributes+Communities.swift   well-known communities, communities from the kernel's BGPCommunity
+// ASPathSegment+Codec.swift          AS_PATH segments, AS_TRANS and the AS4_PATH merge
+// MPReachNLRI+Codec.swift            MP_REACH_NLRI / MP_UNREACH_NLRI (RFC 4760, RFC 2545)
+// NLRI.swift                         the prefix encoding shared by all NLRI fields
+// NotificationMessage(+Codec).swift  NOTIFICATION (RFC 4271 §4.5, RFC 9003) and ROUTE-REFRESH (RFC 2918, RFC 7313)
+// BGPDecodeError.swift               what a malformed message calls for: NOTIFICATION or RFC 7606 action
+// UpdatePacker.swift                 many prefixes with one attribute set into the fewest UPDATEs
+//
+// Decoding never traps on any input (fuzzed: Fuzz/README.md); encoding a message larger than the negotiated size
+// is a programmer error.
+
 /// One BGP message (RFC 4271 §4), decoded.
 ///
 /// The codec (``BGPMessage/decode(from:options:)`` and ``BGPMessage/encode(into:options:)``) depends only on

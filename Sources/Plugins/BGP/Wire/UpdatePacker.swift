@@ -10,9 +10,11 @@ public import NIOCore
 public enum UpdatePacker {
     /// Encodes UPDATEs announcing `prefixes` of `family` with `attributes` into `buffer`; returns how many.
     ///
-    /// `attributes` must hold ORIGIN and AS_PATH, and NEXT_HOP for IPv4 or MP_REACH_NLRI with the next hops for
-    /// IPv6 (its NLRI is ignored). For IPv4 any MP attribute is dropped, for IPv6 NEXT_HOP. Every prefix must be of
-    /// `family`'s IP family, and the attributes must leave room for at least one prefix.
+    /// `attributes` must hold ORIGIN and AS_PATH, and either NEXT_HOP (IPv4 only: the prefixes go in the classic
+    /// NLRI field and any MP attribute is dropped) or MP_REACH_NLRI with the next hops (its NLRI is ignored; the
+    /// prefixes go in it and NEXT_HOP is dropped; for IPv4 this is RFC 8950's IPv6 next hop, which needs the
+    /// extended next hop capability). Every prefix must be of `family`'s IP family, and the attributes must leave
+    /// room for at least one prefix.
     @discardableResult
     public static func encodeAnnouncements<Prefixes: Collection<IPPrefix>>(
         attributes: PathAttributes, family: AddressFamily, prefixes: Prefixes, options: BGPCodecOptions,
@@ -106,12 +108,14 @@ public enum UpdatePacker {
             var sent = attributes
             sent.mpUnreach = nil
             var header = ByteBuffer()
-            if ipFamily == .ipv4 {
-                precondition(attributes.nextHop != nil, "IPv4 NLRI needs NEXT_HOP (RFC 4271 §5.1.3)")
+            // IPv4 with NEXT_HOP goes in the classic NLRI field; IPv4 without it but with MP_REACH_NLRI next hops
+            // (an IPv6 next hop, RFC 8950) and IPv6 go in MP_REACH_NLRI.
+            let classic = ipFamily == .ipv4 && attributes.nextHop != nil
+            if classic {
                 sent.mpReach = nil
             } else {
                 guard let reach = attributes.mpReach, !reach.nextHops.isEmpty else {
-                    preconditionFailure("IPv6 NLRI needs MP_REACH_NLRI with the next hops (RFC 4760 §3)")
+                    preconditionFailure("\(family) NLRI needs NEXT_HOP (IPv4) or MP_REACH_NLRI next hops (RFC 4760 §3)")
                 }
                 sent.nextHop = nil
                 sent.mpReach = MPReachNLRI(family: family, nextHops: reach.nextHops, nlri: [])
@@ -121,7 +125,7 @@ public enum UpdatePacker {
             rest.mpReach = nil
             var common = ByteBuffer()
             rest.encode(into: &common, options: options)
-            self.init(announcing: true, multiprotocol: ipFamily == .ipv6, family: family, attributes: sent,
+            self.init(announcing: true, multiprotocol: !classic, family: family, attributes: sent,
                       common: common, mpValueHeader: header, options: options)
         }
 
