@@ -49,6 +49,7 @@ struct BGPAnnouncerConfigurationTests {
               maximum: 30s
             gracefulRestartTime: 300
             extendedMessages: false
+            keepRoutesOnShutdown: true
             passwordFiles:
               tor-a: secrets/tor-a.password
             """)
@@ -56,7 +57,7 @@ struct BGPAnnouncerConfigurationTests {
             listen: .always, listenAddresses: [IPAddress("192.0.2.10")!, IPAddress("2001:db8::10")!], listenPort: 1179,
             routerID: IPv4Address(192, 0, 2, 10), holdTime: GoDuration(seconds: 9),
             connectRetry: .init(initial: GoDuration(nanoseconds: 500_000_000), maximum: GoDuration(seconds: 30)),
-            gracefulRestartTime: GoDuration(seconds: 300), extendedMessages: false,
+            gracefulRestartTime: GoDuration(seconds: 300), extendedMessages: false, keepRoutesOnShutdown: true,
             passwordFiles: ["tor-a": "secrets/tor-a.password"]))
     }
 
@@ -68,7 +69,7 @@ struct BGPAnnouncerConfigurationTests {
     @Test(arguments: [
         ("listenPort: 179\nlistenPrt: 1", 2,
          "unknown key 'listenPrt' (allowed here: listen, listenAddresses, listenPort, routerID, holdTime, connectRetry, "
-            + "gracefulRestartTime, extendedMessages, passwordFiles)"),
+            + "gracefulRestartTime, extendedMessages, keepRoutesOnShutdown, passwordFiles)"),
         ("connectRetry: {initial: 1s, max: 2m}", 1, "unknown key 'max' (allowed here: initial, maximum)"),
         ("listenPort: 0", 1, "must be a port from 1 to 65535"),
         ("listenPort: 70000", 1, "out of range"),

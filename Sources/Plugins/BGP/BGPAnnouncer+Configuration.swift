@@ -17,6 +17,7 @@ extension BGPAnnouncer {
     /// connectRetry: {initial: 1s, maximum: 2m}
     /// gracefulRestartTime: 120s
     /// extendedMessages: true
+    /// keepRoutesOnShutdown: false
     /// passwordFiles:
     ///   tor-a: /etc/lbd/secrets/tor-a.password
     /// ```
@@ -46,6 +47,12 @@ extension BGPAnnouncer {
         /// Whether lbd offers the extended message capability (default true, RFC 8654): when the peer offers it
         /// too, UPDATEs may be up to 65535 bytes instead of 4096, so a large table takes 16× fewer messages.
         public var extendedMessages: Bool
+        /// Whether a graceful shutdown (SIGTERM) leaves the routes on peers that negotiated graceful restart
+        /// (default false: every route is withdrawn with a Cease). When true, lbd closes those sessions without a
+        /// NOTIFICATION, so the peers keep the routes as stale for `gracefulRestartTime` and the restarted lbd
+        /// replaces them, ending with End-of-RIB (RFC 4724 §4.2): a planned restart then loses no traffic. Peers
+        /// without graceful restart get the Cease either way.
+        public var keepRoutesOnShutdown: Bool
         /// TCP-MD5 passwords from files, by peer name: for peers whose policy names a `passwordSecret` (which plain
         /// hosts cannot read) or that should keep the password out of policy files. Relative paths resolve against
         /// the plugin file's directory; each file is read when the peer is configured (see ``PeerPassword``).
@@ -125,6 +132,7 @@ extension BGPAnnouncer {
                     routerID: IPv4Address? = nil, holdTime: GoDuration = defaultHoldTime,
                     connectRetry: ConnectRetry = ConnectRetry(),
                     gracefulRestartTime: GoDuration = defaultGracefulRestartTime, extendedMessages: Bool = true,
+                    keepRoutesOnShutdown: Bool = false,
                     passwordFiles: [String: String] = [:]) {
             self.listen = listen
             self.listenAddresses = listenAddresses
@@ -134,12 +142,13 @@ extension BGPAnnouncer {
             self.connectRetry = connectRetry
             self.gracefulRestartTime = gracefulRestartTime
             self.extendedMessages = extendedMessages
+            self.keepRoutesOnShutdown = keepRoutesOnShutdown
             self.passwordFiles = passwordFiles
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case listen, listenAddresses, listenPort, routerID, holdTime, connectRetry, gracefulRestartTime,
-                 extendedMessages, passwordFiles
+                 extendedMessages, keepRoutesOnShutdown, passwordFiles
         }
 
         /// Decodes the configuration, checking every value against the rule it breaks.
@@ -153,6 +162,7 @@ extension BGPAnnouncer {
             gracefulRestartTime = try c.decodeIfPresent(GoDuration.self, forKey: .gracefulRestartTime)
                 ?? Self.defaultGracefulRestartTime
             extendedMessages = try c.decodeIfPresent(Bool.self, forKey: .extendedMessages) ?? true
+            keepRoutesOnShutdown = try c.decodeIfPresent(Bool.self, forKey: .keepRoutesOnShutdown) ?? false
             passwordFiles = try c.decodeIfPresent([String: String].self, forKey: .passwordFiles) ?? [:]
             routerID = nil
             if let text = try c.decodeIfPresent(String.self, forKey: .routerID) {

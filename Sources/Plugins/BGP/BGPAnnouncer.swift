@@ -73,7 +73,7 @@ public final class BGPAnnouncer: Announcer, Plugin {
                 }
                 await withDiscardingTaskGroup { stopping in
                     for runner in peers.values {
-                        stopping.addTask { await runner.stop(reason: .administrativeShutdown(message: "lbd stopping")) }
+                        stopping.addTask { await runner.stop(reason: self.shutdownReason) }
                     }
                 }
                 await listener.setSessions([])
@@ -144,6 +144,12 @@ public final class BGPAnnouncer: Announcer, Plugin {
                                        interfaceIPv4: interfaceIPv4, nodeName: context.node.name)
         return PeerRunner.Settings(peer: peer, password: password, routerID: routerID, bfd: bfd,
                                    plugin: configuration)
+    }
+
+    /// How sessions end on graceful shutdown: a Cease that withdraws everything, or (``Configuration/keepRoutesOnShutdown``)
+    /// a silent close that peers with graceful restart treat as a restart, keeping the routes (RFC 4724 §4.2).
+    var shutdownReason: SessionStopReason {
+        configuration.keepRoutesOnShutdown ? .gracefulRestart : .administrativeShutdown(message: "lbd stopping")
     }
 
     private var listenerConfiguration: SessionListener.Configuration {
