@@ -183,6 +183,43 @@ import Testing
         }
     }
 
+    /// A passive peer that sends its OPEN and KEEPALIVE the moment it accepts (as BIRD does): the bytes can be read
+    /// before the connect result is handled, and must not be lost.
+    @Test func aPeerThatSpeaksFirstIsHeardFromTheFirstByte() async throws {
+        final class SpeakFirst: ChannelInboundHandler, Sendable {
+            typealias InboundIn = ByteBuffer
+            func channelActive(context: ChannelHandlerContext) {
+                var buffer = context.channel.allocator.buffer(capacity: 128)
+                BGPMessage.open(OpenMessage(myAS: LoopbackPair.passiveAS, holdTime: 30,
+                                            bgpIdentifier: LoopbackPair.passiveID,
+                                            capabilities: [.fourOctetAS(LoopbackPair.passiveAS)]))
+                    .encode(into: &buffer, options: BGPCodecOptions())
+                BGPMessage.keepalive.encode(into: &buffer, options: BGPCodecOptions())
+                context.writeAndFlush(NIOAny(buffer), promise: nil)
+                context.fireChannelActive()
+            }
+            func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+        }
+        let group = MultiThreadedEventLoopGroup.singleton
+        let server = try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(SpeakFirst()) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer { server.close(promise: nil) }
+        let peer = LoopbackPair.peer(name: "speaks-first", myASN: LoopbackPair.activeAS, peerASN: LoopbackPair.passiveAS,
+                                     address: IPAddress("127.0.0.1")!, port: UInt16(server.localAddress!.port!))
+        let session = PeerSession(configuration: LoopbackPair.configuration(peer, routerID: LoopbackPair.activeID),
+                                  group: group, logger: CapturedLog().logger)
+        let events = EventRecorder()
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await session.run() }
+            tasks.addTask { await events.consume(session.events) }
+            _ = try await events.waitForEstablished()
+            tasks.cancelAll()
+        }
+    }
+
     @Test func cancellingRunSendsTheCeaseBeforeClosing() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
         let log = CapturedLog()
