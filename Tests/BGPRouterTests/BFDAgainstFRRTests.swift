@@ -68,7 +68,7 @@ struct BFDAgainstFRRTests {
 
             let clock = ContinuousClock()
             let stoppedAt = clock.now
-            kill(bfdd.processIdentifier, SIGTERM)
+            bfdd.send(SIGTERM)
             let down = try await bfdAwaitChange(session, within: Self.detectionTime + Self.margin + .seconds(5),
                                                 "lbd's session to go Down after bfdd stopped") { $0.state == .down }
             let elapsed = clock.now - stoppedAt

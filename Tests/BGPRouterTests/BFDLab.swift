@@ -28,7 +28,7 @@ final class BFDLab: Sendable {
     let lbdInterface: String
     let subnet: UInt8
     let directory: URL
-    private let processes = Mutex<[Process]>([])
+    private let processes = Mutex<[BFDChildProcess]>([])
 
     static let bfdd = "/usr/lib/frr/bfdd"
 
@@ -75,10 +75,7 @@ final class BFDLab: Sendable {
     /// Kills every process the lab started (by pid), removes the namespaces and, unless `LBDT_KEEP` is set, the
     /// directory.
     func destroy() {
-        for process in processes.withLock({ $0 }) where process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        for process in processes.withLock({ $0 }) { process.stop(signal: SIGKILL) }
         _ = try? run("ip", "netns", "del", frrNamespace)
         _ = try? run("ip", "netns", "del", lbdNamespace)
         if ProcessInfo.processInfo.environment["LBDT_KEEP"] == nil {
@@ -92,7 +89,7 @@ final class BFDLab: Sendable {
 
     /// Starts bfdd in FRR's namespace with one single-hop peer (lbd's address of `family`), 300 ms intervals and
     /// Detect Mult 3, its sockets in the lab directory; returns once its vty socket is there.
-    func startBFDD(family: IPFamily) throws -> Process {
+    func startBFDD(family: IPFamily) throws -> BFDChildProcess {
         guard FileManager.default.isExecutableFile(atPath: Self.bfdd) else {
             throw BFDLabError("\(Self.bfdd) not found: install frr (apt-get install frr; `make test` installs it)")
         }
@@ -114,8 +111,8 @@ final class BFDLab: Sendable {
              "-z", path("zserv.api"), "--bfdctl", path("bfdd.sock"), "-u", "root", "-g", "frrvty",
              "--log", "file:\(path("bfdd.log"))", "--log-level", "debug"])
         try bfdWait(within: .seconds(10), "bfdd's vty socket (see \(path("bfdd.log")))") {
-            guard process.isRunning else {
-                throw BFDLabError("bfdd exited with status \(process.terminationStatus); log: \(self.log("bfdd"))")
+            if let status = process.exitStatus {
+                throw BFDLabError("bfdd exited (wait status \(status)); log: \(self.log("bfdd"))")
             }
             return FileManager.default.fileExists(atPath: self.path("bfdd.vty"))
         }
@@ -172,7 +169,7 @@ final class BFDLab: Sendable {
     }
 
     /// Starts tcpdump on FRR's interface, writing BFD Control packets to `name`.pcap.
-    func startCapture(_ name: String) throws -> (Process, URL) {
+    func startCapture(_ name: String) throws -> (BFDChildProcess, URL) {
         let file = directory.appendingPathComponent("\(name).pcap")
         let process = try startDaemon(name: "tcpdump-\(name)", namespace: frrNamespace,
                                       ["tcpdump", "-i", frrInterface, "-U", "-w", file.path, "udp port 3784"])
@@ -181,10 +178,9 @@ final class BFDLab: Sendable {
         return (process, file)
     }
 
-    /// Stops a capture (SIGINT, so the file is complete).
-    func stopCapture(_ process: Process) {
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
+    /// Stops a capture (SIGTERM: tcpdump finishes the file).
+    func stopCapture(_ process: BFDChildProcess) {
+        process.stop(signal: SIGTERM)
     }
 
     // MARK: Processes
@@ -199,16 +195,9 @@ final class BFDLab: Sendable {
 
     /// Starts `arguments` in `namespace` with `ip netns exec` (which execs it, so the pid is the program's own);
     /// output goes to `name`.out in the lab directory.
-    func startDaemon(name: String, namespace: String, _ arguments: [String]) throws -> Process {
-        let output = path("\(name).out")
-        FileManager.default.createFile(atPath: output, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", namespace] + arguments
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+    func startDaemon(name: String, namespace: String, _ arguments: [String]) throws -> BFDChildProcess {
+        let process = try BFDChildProcess(["ip", "netns", "exec", namespace] + arguments,
+                                          output: path("\(name).out"), error: path("\(name).out"))
         processes.withLock { $0.append(process) }
         return process
     }
@@ -225,34 +214,94 @@ final class BFDLab: Sendable {
 @discardableResult
 func bfdRun(_ arguments: [String]) throws -> String {
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("lbdt-bfd-run-\(UUID().uuidString)")
-    let (outputFile, errorFile) = (base.appendingPathExtension("out"), base.appendingPathExtension("err"))
-    for file in [outputFile, errorFile] { FileManager.default.createFile(atPath: file.path, contents: nil) }
-    defer { for file in [outputFile, errorFile] { try? FileManager.default.removeItem(at: file) } }
-    let output = try FileHandle(forWritingTo: outputFile)
-    let error = try FileHandle(forWritingTo: errorFile)
-    defer {
-        try? output.close()
-        try? error.close()
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    process.standardOutput = output
-    process.standardError = error
-    let done = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in done.signal() }
-    try process.run()
-    if done.wait(timeout: .now() + 20) == .timedOut {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    let (outputFile, errorFile) = (base.path + ".out", base.path + ".err")
+    defer { for file in [outputFile, errorFile] { try? FileManager.default.removeItem(atPath: file) } }
+    let process = try BFDChildProcess(arguments, output: outputFile, error: errorFile)
+    guard let status = process.wait(within: .seconds(20)) else {
+        process.stop(signal: SIGKILL)
         throw BFDLabError("`\(arguments.joined(separator: " "))` did not finish within 20 s")
     }
-    let text = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
-    guard process.terminationStatus == 0 else {
-        let errors = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-        throw BFDLabError("`\(arguments.joined(separator: " "))` failed (\(process.terminationStatus)): \(errors)\(text)")
+    let text = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
+    guard status == 0 else {
+        let errors = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
+        throw BFDLabError("`\(arguments.joined(separator: " "))` failed (wait status \(status)): \(errors)\(text)")
     }
     return text
+}
+
+/// A child process started with `posix_spawnp`, with every signal unblocked and at its default action.
+///
+/// Not Foundation's `Process`: on Linux it starts children with the spawning thread's signal mask (a Swift
+/// concurrency thread blocks SIGINT and SIGTERM, and a blocked mask survives exec, so tcpdump and bfdd would ignore
+/// them), and its `waitUntilExit` spins a run loop at full CPU.
+final class BFDChildProcess: Sendable {
+    /// The program's pid.
+    let pid: pid_t
+    private let status = Mutex<CInt?>(nil)
+
+    /// Starts `arguments` (looked up in `PATH`), standard output and error appended to the given files.
+    init(_ arguments: [String], output: String, error: String) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, error, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        var pid = pid_t()
+        let result = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
+        guard result == 0 else {
+            throw BFDLabError("cannot start \(arguments[0]): \(String(cString: strerror(result)))")
+        }
+        self.pid = pid
+    }
+
+    /// The wait status once the process has exited (and been reaped here), nil while it runs.
+    var exitStatus: CInt? {
+        status.withLock { status in
+            if status == nil {
+                var raw: CInt = 0
+                if waitpid(pid, &raw, WNOHANG) == pid { status = raw }
+            }
+            return status
+        }
+    }
+
+    /// Waits up to `limit` for the process to exit; its wait status, or nil if it still runs.
+    func wait(within limit: Duration) -> CInt? {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            if let status = exitStatus { return status }
+            guard ContinuousClock.now < deadline else { return nil }
+            usleep(5_000)
+        }
+    }
+
+    /// Sends `signal` and waits (5 s) for the exit; SIGKILL after that.
+    func stop(signal: CInt) {
+        guard exitStatus == nil else { return }
+        kill(pid, signal)
+        if wait(within: .seconds(5)) == nil, signal != SIGKILL {
+            kill(pid, SIGKILL)
+            _ = wait(within: .seconds(5))
+        }
+    }
+
+    /// Sends `signal` without waiting.
+    func send(_ signal: CInt) {
+        kill(pid, signal)
+    }
 }
 
 /// Creates a lab, runs `body`, and always destroys the lab. Fails (never skips) without root or the tools.

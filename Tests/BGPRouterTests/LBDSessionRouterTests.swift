@@ -1,0 +1,37 @@
+import Foundation
+import LBKernel
+import Testing
+
+/// lbd as the speaker, each router as its peer: the session comes up over IPv4 and IPv6 transport, and the router's
+/// RIB shows exactly the announced prefixes with next hop, AS path, communities, large communities and (iBGP) local
+/// preference; tshark decodes every message of the session.
+@Suite(.serialized)
+struct LBDSessionRouterTests {
+    @Test("lbd's routes arrive at the router with their attributes; the capture is clean",
+          arguments: RouterKind.allCases, [(IPFamily.ipv4, false), (.ipv6, false), (.ipv4, true), (.ipv6, true)])
+    func routesArriveWithAttributes(router kind: RouterKind, session: (family: IPFamily, iBGP: Bool)) async throws {
+        try await withLab { lab in
+            let scenario = LBDScenario(lab: lab, family: session.family, iBGP: session.iBGP)
+            let capture = try await PacketCapture.start(in: lab, on: lab.router)
+            let router = try await scenario.startRouter(kind, scenario.routerNeighbor())
+            let services = LBDScenario.services(session.family)
+            let lbd = try LBDSpeaker(lab: lab, policy: scenario.policy(scenario.lbdPeer(), services: services))
+            try lbd.start()
+
+            try await router.waitForSession(with: lab.speaker.address(session.family))
+            let routes = try await router.waitForPrefixes(LBDScenario.prefixes(services), session.family)
+            #expect(routes.ignoring(scenario.ignored)
+                    == scenario.expectedRoutes(services, router: kind).ignoring(scenario.ignored))
+            let other: IPFamily = session.family == .ipv4 ? .ipv6 : .ipv4
+            #expect(try await router.routes(other).isEmpty)
+
+            await lbd.stop()
+            try await router.waitForPrefixes([], session.family, within: .seconds(10))
+            let problems = try await capture.problems()
+            #expect(problems.isEmpty, "tshark: \(problems)")
+            let sent = try await capture.messages().filter { $0.source == lab.speaker.address(session.family) }
+            #expect(sent.contains { $0.type == 1 } && sent.contains { $0.type == 2 }, "lbd sent \(sent)")
+            #expect(sent.last?.type == 3, "lbd's last message is a Cease NOTIFICATION: \(sent.suffix(3))")
+        }
+    }
+}
