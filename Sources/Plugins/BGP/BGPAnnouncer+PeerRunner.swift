@@ -33,8 +33,8 @@ extension BGPAnnouncer {
         let logger: Logger
         let inputs: AsyncStream<Input>
         let inputContinuation: AsyncStream<Input>.Continuation
-        /// The latest desired set, taken by the loop when it wakes (so bursts coalesce).
-        let latest: Mutex<DesiredSet?>
+        /// The latest desired set and its number, taken by the loop when it wakes (so bursts coalesce).
+        let latest: Mutex<(version: UInt64, desired: DesiredSet)?>
 
         enum Input: Sendable {
             case desiredChanged
@@ -67,14 +67,18 @@ extension BGPAnnouncer {
 
         /// Hands the loop a new desired set.
         func push(_ desired: DesiredSet) {
-            latest.withLock { $0 = desired }
+            latest.withLock { $0 = (($0?.version ?? 0) + 1, desired) }
             inputContinuation.yield(.desiredChanged)
         }
 
         /// Runs the session and the send loop until ``stop(reason:)``.
         func run() async {
             await withDiscardingTaskGroup { tasks in
+                // The session starts once the loop has prepared the first table (see sendLoop).
+                let (starts, start) = AsyncStream.makeStream(of: Void.self)
                 tasks.addTask {
+                    var iterator = starts.makeAsyncIterator()
+                    guard await iterator.next() != nil else { return }
                     do {
                         try await self.session.run()
                     } catch {
@@ -105,7 +109,8 @@ extension BGPAnnouncer {
                         }
                     }
                 }
-                await self.sendLoop()
+                await self.sendLoop(startSession: { start.yield(); start.finish() })
+                start.finish()
                 // stop() ended the loop and the session: what is left (BFD) stops with an AdminDown.
                 tasks.cancelAll()
             }
@@ -135,28 +140,58 @@ extension BGPAnnouncer {
         }
 
         /// Keeps the peer's Adj-RIB-Out equal to the latest desired set while the session is Established.
-        func sendLoop() async {
+        ///
+        /// While the session is not Established the loop prepares the full table (routes selected, UPDATEs encoded)
+        /// for the session it expects, so that on Established the table goes out at once; the session itself is
+        /// started only once the first table is prepared. When the session turns out different from the expected
+        /// one (another local address, no 4-octet AS), the table is computed again then.
+        func sendLoop(startSession: () -> Void) async {
             var ribOut = AdjRIBOut()
             var established: PeerSession.Established?
+            var prepared: PreparedTable?
+            var sessionStarted = false
             var needsEndOfRIB = false
             var refresh: Set<AddressFamily> = []
             var lastNotSent: [PeerRoutes.NotSentReason: Int] = [:]
+            func logNotSent(_ notSent: [PeerRoutes.NotSentReason: Int]) {
+                guard notSent != lastNotSent else { return }
+                for (reason, count) in notSent.sorted(by: { $0.key < $1.key }) {
+                    logger.warning("BGP peer \(settings.peer.name): \(count) prefix(es) not sent: \(reason)")
+                }
+                lastNotSent = notSent
+            }
             for await input in inputs {
+                var fromPrepared: PreparedTable?
                 switch input {
                 case .desiredChanged:
-                    break
+                    if established == nil, let (version, desired) = latest.withLock({ $0 }) {
+                        prepared = PreparedTable(version: version, desired: desired, settings: settings)
+                        if !sessionStarted {
+                            sessionStarted = true
+                            startSession()
+                        }
+                        continue
+                    }
                 case .session(.established(let info)):
                     established = info
                     ribOut.reset()
                     needsEndOfRIB = true
                     refresh = []
                     logger.info("BGP peer \(settings.peer.name): Established with \(info.peerAddress) from \(info.localAddress); families \(info.negotiated.families.sorted().map(\.description).joined(separator: ", "))")
+                    if let table = prepared, table.version == latest.withLock({ $0?.version }),
+                       table.matches(info, view: sessionView(info)) {
+                        fromPrepared = table
+                    }
+                    prepared = nil
                 case .session(.down(let reason)):
                     if established != nil {
                         logger.warning("BGP peer \(settings.peer.name): session down: \(reason)")
                     }
                     established = nil
                     ribOut.reset()
+                    if let (version, desired) = latest.withLock({ $0 }) {
+                        prepared = PreparedTable(version: version, desired: desired, settings: settings)
+                    }
                     continue
                 case .session(.routeRefresh(let family)):
                     refresh.insert(family)
@@ -164,25 +199,33 @@ extension BGPAnnouncer {
                     session.tearDown(reason: .bfdDown)
                     continue
                 }
-                guard let info = established, let desired = latest.withLock({ $0 }) else { continue }
-                let selection = PeerRoutes.select(desired, for: settings.peer, session: sessionView(info))
-                if selection.notSent != lastNotSent {
-                    for (reason, count) in selection.notSent.sorted(by: { $0.key < $1.key }) {
-                        logger.warning("BGP peer \(settings.peer.name): \(count) prefix(es) not sent: \(reason)")
-                    }
-                    lastNotSent = selection.notSent
+                guard let info = established, let desired = latest.withLock({ $0?.desired }) else { continue }
+                let changes: AdjRIBOut.Changes
+                if let table = fromPrepared {
+                    ribOut = table.ribOut
+                    logNotSent(table.notSent)
+                    changes = AdjRIBOut.Changes()
+                } else {
+                    let selection = PeerRoutes.select(desired, for: settings.peer, session: sessionView(info))
+                    logNotSent(selection.notSent)
+                    changes = ribOut.update(to: selection.table)
                 }
-                let changes = ribOut.update(to: selection.table)
                 // ROUTE-REFRESH (RFC 2918 §4): the family's whole Adj-RIB-Out again, after the diff.
                 let refreshes = refresh.sorted().map { ribOut.refresh($0) }
                 refresh = []
                 let endOfRIB = needsEndOfRIB ? info.negotiated.endOfRIBFamilies : []
-                guard !changes.isEmpty || !endOfRIB.isEmpty || refreshes.contains(where: { !$0.isEmpty }) else {
+                guard fromPrepared != nil || !changes.isEmpty || !endOfRIB.isEmpty
+                        || refreshes.contains(where: { !$0.isEmpty }) else {
                     continue
                 }
                 do {
                     try await session.send(generation: info.generation) { buffer, options in
-                        var messages = changes.encode(options: options, into: &buffer)
+                        var messages = 0
+                        if let table = fromPrepared {
+                            buffer.writeImmutableBuffer(table.bytes)
+                            messages += table.messages
+                        }
+                        messages += changes.encode(options: options, into: &buffer)
                         for again in refreshes { messages += again.encode(options: options, into: &buffer) }
                         for family in endOfRIB {
                             BGPMessage.update(.endOfRIB(family)).encode(into: &buffer, options: options)
@@ -191,7 +234,7 @@ extension BGPAnnouncer {
                         return messages
                     }
                     if needsEndOfRIB {
-                        logger.info("BGP peer \(settings.peer.name): sent the full table (\(ribOut.count) prefixes) and End-of-RIB")
+                        logger.info("BGP peer \(settings.peer.name): sent the full table (\(ribOut.count) prefixes\(fromPrepared != nil ? ", prepared before Established" : "")) and End-of-RIB")
                     }
                     needsEndOfRIB = false
                 } catch {
