@@ -86,6 +86,28 @@ func bfdEncoded(_ packet: BFDControlPacket) -> [UInt8] {
         #expect(a.counters.packetsReceived > 0 && a.counters.packetsSent > 0)
     }
 
+    @Test func shutdownSaysAdminDownAndWaitsForTheSocketsToClose() async throws {
+        let port = bfdTestPort()
+        let a = bfdLoopbackSession(local: "127.0.0.1", peer: "127.0.0.2", port: port)
+        let b = bfdLoopbackSession(local: "127.0.0.2", peer: "127.0.0.1", port: port)
+        let runA = Task { try await a.run() }
+        let runB = Task { try await b.run() }
+        defer { runA.cancel() }
+        _ = try await awaitBFDChange(a, within: .seconds(10), "A Up") { $0.state == .up }
+        try await withTimeout(.seconds(5), waitingFor: "B's shutdown()") { await b.shutdown() }
+        #expect(b.state == .adminDown)
+        try await withTimeout(.seconds(5), waitingFor: "B's run() to return") { try await runB.value }
+        let down = try await awaitBFDChange(a, within: .seconds(5), "A Down") { $0.state == .down }
+        #expect(down.remoteState == .adminDown && !down.isPathFailure)
+    }
+
+    @Test func shutdownBeforeRunMeansRunReturnsAtOnce() async throws {
+        let a = bfdLoopbackSession(local: "127.0.0.1", peer: "127.0.0.2", port: bfdTestPort())
+        await a.shutdown()
+        try await withTimeout(.seconds(5), waitingFor: "run() to return") { try await a.run() }
+        #expect(a.counters.packetsSent == 0)
+    }
+
     @Test func silentPeerIsDetectedAfterTheDetectionTime() async throws {
         let port = bfdTestPort()
         let ours: UInt32 = 0x1111

@@ -9,10 +9,11 @@ import Synchronization
 ///
 /// The BGP session that owns it reads ``stateChanges`` (one reader) and tears down at once on a change whose
 /// ``BFDStateChange/isPathFailure`` is true. `run()` opens the sockets (``BFDSockets``), runs a
-/// ``BFDStateMachine`` on one event loop with real timers, and returns when its task is cancelled: it then sends
-/// AdminDown (RFC 5880 §6.8.16) for up to a Detection Time of the peer's (at most 1 s), closes the sockets and
-/// finishes the stream. It is not a ServiceLifecycle `Service` on purpose: it lives inside the BGP session's task,
-/// and graceful shutdown reaches it when that task ends it, after the BGP session has said goodbye.
+/// ``BFDStateMachine`` on one event loop with real timers, and returns when its task is cancelled or
+/// ``shutdown()`` is called: it then sends AdminDown (RFC 5880 §6.8.16) for up to a Detection Time of the peer's
+/// (at most 1 s), closes the sockets and finishes the stream. It is not a ServiceLifecycle `Service` on purpose: it
+/// lives inside the BGP session's task, and graceful shutdown reaches it when that task ends it, after the BGP
+/// session has said goodbye.
 public final class BFDSession: Sendable {
     /// Where the session runs and with which parameters.
     public struct Configuration: Hashable, Sendable {
@@ -71,14 +72,16 @@ public final class BFDSession: Sendable {
     /// Creates a session; nothing happens until ``run()``. `localDiscriminator` defaults to a random nonzero value.
     public convenience init(configuration: Configuration, localDiscriminator: UInt32? = nil,
                             eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                            logger: Logger) {
+                            logger: Logger = Logger(label: "lbd.bfd")) {
         self.init(configuration: configuration, localDiscriminator: localDiscriminator,
                   eventLoopGroup: eventLoopGroup, logger: logger, openSockets: { try BFDSockets.open($0) })
     }
 
     /// Creates a session whose sockets `openSockets` opens (tests open them inside a network namespace).
-    init(configuration: Configuration, localDiscriminator: UInt32?, eventLoopGroup: any EventLoopGroup,
-         logger: Logger, openSockets: @escaping @Sendable (BFDSockets.Endpoint) throws -> BFDSockets) {
+    init(configuration: Configuration, localDiscriminator: UInt32? = nil,
+         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+         logger: Logger = Logger(label: "lbd.bfd"),
+         openSockets: @escaping @Sendable (BFDSockets.Endpoint) throws -> BFDSockets) {
         self.configuration = configuration
         self.localDiscriminator = localDiscriminator ?? UInt32.random(in: 1...UInt32.max)
         self.eventLoopGroup = eventLoopGroup
@@ -108,6 +111,7 @@ public final class BFDSession: Sendable {
         }
         precondition(!alreadyRun, "BFDSession.run() may be called once")
         defer { shared.continuation.finish() }
+        guard !shared.status.withLock({ $0.shutdownRequested }) else { return }
         let logger = shared.logger
         if !configuration.ignoredSettings.isEmpty {
             logger.warning("BFD profile settings ignored: \(configuration.ignoredSettings.joined(separator: "; "))")
@@ -146,11 +150,29 @@ public final class BFDSession: Sendable {
         logger.debug("BFD session started", metadata: [
             "bfd.sourcePort": "\(sockets.sourcePort)", "bfd.localDiscriminator": "\(localDiscriminator)",
         ])
+        let stop: @Sendable () -> Void = { loop.execute { driver.value.stop() } }
+        let stopNow = shared.status.withLock { status in
+            status.stop = stop
+            status.closed = closed.futureResult
+            return status.shutdownRequested
+        }
+        if stopNow { stop() }
         try await withTaskCancellationHandler {
             try await closed.futureResult.get()
         } onCancel: {
-            loop.execute { driver.value.stop() }
+            stop()
         }
+    }
+
+    /// Ends ``run()`` as cancelling its task does (AdminDown, at most 1 s of linger, sockets closed) and waits until
+    /// the sockets are closed; a session whose `run()` has not begun will return from it at once.
+    public func shutdown() async {
+        let (stop, closed) = shared.status.withLock { status in
+            status.shutdownRequested = true
+            return (status.stop, status.closed)
+        }
+        stop?()
+        try? await closed?.get()
     }
 
     /// The state shared between the event loop and readers of the session.
@@ -174,6 +196,12 @@ public final class BFDSession: Sendable {
         var counters = BFDCounters()
         var lastChange: BFDStateChange?
         var hasRun = false
+        /// ``shutdown()`` was called.
+        var shutdownRequested = false
+        /// Stops the running session (set once `run()` has its event loop).
+        var stop: (@Sendable () -> Void)?
+        /// Completes when the running session has closed its sockets.
+        var closed: EventLoopFuture<Void>?
     }
 }
 
