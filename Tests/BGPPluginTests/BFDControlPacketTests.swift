@@ -160,4 +160,33 @@ let frrA: UInt32 = 0x238D_9892
         #expect(encoded == bfdBytes(hex))
         #expect(try BFDControlPacket.decode(from: encoded) == packet)
     }
+
+    /// Random datagrams and FRR's packets with random bytes changed: every one decodes or is refused with a reason
+    /// (never a trap), and whatever decodes encodes back to the bytes it was decoded from.
+    @Test func neverTrapsOnArbitraryBytes() throws {
+        var generator = SystemRandomNumberGenerator()
+        let seeds = try Self.captured.map { try Array(bfdFixture($0.0).readableBytesView) }
+        for round in 0..<20_000 {
+            var bytes: [UInt8]
+            if round % 2 == 0 {
+                bytes = (0..<Int.random(in: 0...64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            } else {
+                bytes = seeds[round / 2 % seeds.count] + (0..<Int.random(in: 0...30, using: &generator)).map { _ in
+                    UInt8.random(in: 0...255, using: &generator)
+                }
+                for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                    bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                }
+            }
+            guard let packet = try? BFDControlPacket.decode(from: ByteBuffer(bytes: bytes)) else { continue }
+            var encoded = ByteBuffer()
+            packet.encode(into: &encoded)
+            // The same bytes, except: Length counts only what was decoded (bytes beyond the sections are ignored),
+            // and the Reserved byte of an MD5/SHA1 section is written as zero.
+            var expected = Array(bytes.prefix(packet.length))
+            expected[3] = UInt8(packet.length)
+            if [2, 3, 4, 5].contains(packet.authentication?.type ?? 0) { expected[27] = 0 }
+            #expect(Array(encoded.readableBytesView) == expected, "\(bytes)")
+        }
+    }
 }

@@ -4,6 +4,20 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
+// BFD/: Bidirectional Forwarding Detection for BGP peers with a BFD profile (RFC 5880 Asynchronous mode, single-hop
+// over UDP as RFC 5881 says; no Echo, no Demand mode of our own, no authentication).
+//
+// BFDSession.swift (this file)       the public entry point: run(), shutdown(), stateChanges for the BGP session
+// BFDSessionDriver.swift             the NIO shell: runs the state machine on an event loop with real timers
+// BFDSockets.swift                   the UDP sockets: port 3784, source port 49152-65535, TTL 255, GTSM filter
+// BFDStateMachine.swift              the session as a pure struct: events in, actions out (RFC 5880 §6.2, §6.8)
+// BFDParameters.swift                intervals, Detect Mult and role, from a MetalLB BFDProfile
+// BFDControlPacket(+Codec).swift     the Control packet and its codec with the §6.8.6 checks
+// BFDAuthentication.swift            the authentication section (decoded, never used: such packets are dropped)
+// BFDState, BFDDiagnostic, BFDStateChange, BFDDiscardReason, BFDPacketError, BFDCounters: the values around them
+//
+// Decoding never traps on any input; every dropped datagram is counted with a BFDDiscardReason.
+
 /// A single-hop BFD session with one peer (RFC 5880 Asynchronous mode over RFC 5881 UDP), running while ``run()``
 /// runs.
 ///
