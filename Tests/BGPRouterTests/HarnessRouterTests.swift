@@ -162,8 +162,12 @@ struct HarnessRouterTests {
             try await router.waitForSession(with: lab.speaker.address(family))
             try await router.waitForPrefixes(announcements.map(\.prefix), family)
 
-            await speaker.kill()
-            try await router.waitForPrefixes([], family, within: .seconds(5))
+            // The watch that proves "never missing" elsewhere must see this gap.
+            let (_, watch) = try await RIBWatch.watching(router, family, for: announcements.map(\.prefix)) {
+                await speaker.kill()
+                try await router.waitForPrefixes([], family, within: .seconds(5))
+            }
+            #expect(!watch.gaps.isEmpty && watch.errors.isEmpty)
         }
     }
 

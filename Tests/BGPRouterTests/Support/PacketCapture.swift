@@ -67,11 +67,18 @@ final class PacketCapture: Sendable {
         var source: IPAddress
         /// The BGP message type (RFC 4271 §4.1: 1 OPEN, 2 UPDATE, 3 NOTIFICATION, 4 KEEPALIVE; 5 ROUTE-REFRESH).
         var type: Int
+        /// The message's length field, in octets.
+        var length: Int
+
+        /// True for an End-of-RIB marker (RFC 4724 §2): an empty UPDATE (23 octets) for IPv4 unicast, or an UPDATE
+        /// holding only an MP_UNREACH_NLRI with no NLRI (6 octets of attributes, 7 with the extended length flag)
+        /// for another family.
+        var isEndOfRIB: Bool { type == 2 && (length == 23 || length == 29 || length == 30) }
 
         /// `frame N: source TYPE`.
         var description: String {
             let names = [1: "OPEN", 2: "UPDATE", 3: "NOTIFICATION", 4: "KEEPALIVE", 5: "ROUTE-REFRESH"]
-            return "frame \(frame): \(source) \(names[type] ?? "type \(type)")"
+            return "frame \(frame): \(source) \(isEndOfRIB ? "End-of-RIB" : names[type] ?? "type \(type)")"
         }
     }
 
@@ -81,14 +88,16 @@ final class PacketCapture: Sendable {
         let result = try await Command.check(["tshark", "-r", file.path, "-d", "tcp.port==\(port),bgp", "-Y", "bgp",
                                               "-T", "fields", "-E", "occurrence=a", "-E", "separator=|",
                                               "-e", "frame.number", "-e", "ip.src", "-e", "ipv6.src",
-                                              "-e", "bgp.type"], timeout: .seconds(60))
+                                              "-e", "bgp.type", "-e", "bgp.length"], timeout: .seconds(60))
         var messages: [Message] = []
         for line in result.stdout.split(separator: "\n") {
             let fields = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count == 4, let frame = Int(fields[0]),
+            guard fields.count == 5, let frame = Int(fields[0]),
                   let source = IPAddress(fields[1].isEmpty ? fields[2] : fields[1]) else { continue }
-            for type in fields[3].split(separator: ",").compactMap({ Int($0) }) {
-                messages.append(Message(frame: frame, source: source, type: type))
+            let types = fields[3].split(separator: ",").compactMap { Int($0) }
+            let lengths = fields[4].split(separator: ",").compactMap { Int($0) }
+            for (type, length) in zip(types, lengths) {
+                messages.append(Message(frame: frame, source: source, type: type, length: length))
             }
         }
         return messages
