@@ -140,7 +140,13 @@ let package = Package(
         // need root and the routers installed (`make test` installs them) and fail, never skip, without them.
         .testTarget(
             name: "BGPRouterTests",
-            dependencies: ["LBKernel"],
+            dependencies: [
+                "BGPPlugin",
+                "LBKernel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

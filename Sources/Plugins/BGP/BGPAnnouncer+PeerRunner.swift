@@ -102,8 +102,9 @@ extension BGPAnnouncer {
                     tasks.addTask {
                         for await change in bfd.stateChanges {
                             self.logger.info("BGP peer \(self.settings.peer.name): BFD \(change)")
-                            // RFC 5882 §4.3 / §10.2: BFD down takes the BGP session down at once.
-                            if change.previousState == .up && change.state != .up {
+                            // RFC 5882 §4.3 / §10.2: a path failure takes the BGP session down at once; the
+                            // peer's AdminDown is not one (RFC 5882 §3.2).
+                            if change.isPathFailure {
                                 self.inputContinuation.yield(.bfdDown)
                             }
                         }
