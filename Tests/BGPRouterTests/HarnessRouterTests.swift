@@ -226,4 +226,39 @@ struct HarnessRouterTests {
             #expect(directory.map { !FileManager.default.fileExists(atPath: $0.path) } == true)
         }
     }
+
+    /// Long before the hold time would.
+    @Test("BFD (FRR's bfdd and BIRD's) brings the BGP session down when the link goes silent")
+    func bfdBetweenFRRAndBIRD() async throws {
+        try await withLab { lab in
+            let family = IPFamily.ipv4
+            let bfd = BFDSettings(receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3)
+            let announcements = Self.announcements(family)
+            let (router, speaker) = try await Self.start(
+                lab, receiver: .frr, family: family, announcements: announcements,
+                routerSide: .speaker(of: lab, over: family, asn: Self.speakerASN, holdTime: 30, bfd: bfd),
+                speakerSide: .router(of: lab, over: family, asn: Self.routerASN, holdTime: 30, bfd: bfd))
+            let frr = try #require(router as? FRRRouter)
+            try await router.waitForSession(with: lab.speaker.address(family))
+            try await router.waitForPrefixes(announcements.map(\.prefix), family)
+            try await poll("both BFD sessions up", within: .seconds(15)) { () -> Bool? in
+                let states = (try await frr.bfdState(with: lab.speaker.address(family)),
+                              try await speaker.bfdState(with: lab.router.address(family)))
+                return states == ("up", "Up") ? true : nil
+            }
+
+            let clock = ContinuousClock()
+            let cutAt = clock.now
+            try await lab.cutLink(.silent)
+            try await router.waitForSession(with: lab.speaker.address(family), established: false,
+                                            within: .seconds(10))
+            let detection = cutAt.duration(to: clock.now)
+            // Detection time 300 ms; the rest is bfdd telling bgpd over zebra and our polling (100 ms, one vtysh
+            // call each). The hold time (30 s) would take 20 s or more.
+            #expect(detection < .seconds(3), "session went down after \(detection)")
+            #expect(try await frr.bfdState(with: lab.speaker.address(family)) == "down")
+            try await lab.restoreLink()
+            try await router.waitForSession(with: lab.speaker.address(family), within: .seconds(30))
+        }
+    }
 }

@@ -41,6 +41,7 @@ struct LBDSessionRouterTests {
         try await withLab { lab in
             let v4 = LBDScenario(lab: lab, family: .ipv4, iBGP: false)
             let v6 = LBDScenario(lab: lab, family: .ipv6, iBGP: false)
+            let capture = try await PacketCapture.start(in: lab, on: lab.router)
             let router = try makeRouter(kind, in: lab, on: lab.router, configuration: RouterConfiguration(
                 asn: LBDScenario.routerASN, routerID: lab.router.routerID,
                 neighbors: [v4.routerNeighbor(), v6.routerNeighbor()]))
@@ -60,6 +61,8 @@ struct LBDSessionRouterTests {
             let routes6 = try await router.waitForPrefixes(LBDScenario.prefixes(services6), .ipv6)
             #expect(routes4.ignoring(v4.ignored) == v4.expectedRoutes(services4, router: kind).ignoring(v4.ignored))
             #expect(routes6.ignoring(v6.ignored) == v6.expectedRoutes(services6, router: kind).ignoring(v6.ignored))
+            let problems = try await capture.problems()
+            #expect(problems.isEmpty, "tshark: \(problems)")
         }
     }
 }

@@ -106,6 +106,20 @@ struct RIBParserRouterTests {
         #expect(BIRDRouteParser.sessionState("BIRD 2.0.12 ready.\nsyntax error") == .idle)
     }
 
+    @Test func birdBFDSessions() {
+        let output = """
+            BIRD 2.0.12 ready.
+            bfd1:
+            IP address                Interface  State      Since         Interval  Timeout
+            10.9.0.2                  veth-rtr   Up         10:48:01.123    0.100    0.300
+            fd00:9::2                 veth-rtr   Down       10:48:02.456    1.000    0.000
+
+            """
+        #expect(BIRDRouteParser.bfdState(output, neighbor: IPAddress("10.9.0.2")!) == "Up")
+        #expect(BIRDRouteParser.bfdState(output, neighbor: IPAddress("fd00:9::2")!) == "Down")
+        #expect(BIRDRouteParser.bfdState(output, neighbor: IPAddress("10.9.0.3")!) == nil)
+    }
+
     @Test func birdRejectsACommunityItCannotRead() {
         #expect(throws: LabError.self) {
             try BIRDRouteParser.routes("""

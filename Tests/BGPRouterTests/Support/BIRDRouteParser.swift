@@ -135,4 +135,14 @@ enum BIRDRouteParser {
         }
         return restarting
     }
+
+    /// The state column of `neighbor`'s line in `show bfd sessions`:
+    /// `10.9.0.2   veth-rtr   Up   10:00:00.000   0.100   0.300`.
+    static func bfdState(_ output: String, neighbor: IPAddress) -> String? {
+        for line in output.split(separator: "\n") {
+            let columns = line.split(separator: " ")
+            if columns.count >= 3, IPAddress(String(columns[0])) == neighbor { return String(columns[2]) }
+        }
+        return nil
+    }
 }

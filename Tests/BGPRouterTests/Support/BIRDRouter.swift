@@ -154,4 +154,9 @@ final class BIRDRouter: Router {
             return route
         }
     }
+
+    /// The BFD session's state with `neighbor` as BIRD reports it (`Up`, `Down`, `Init`…), or nil without one.
+    func bfdState(with neighbor: IPAddress) async throws -> String? {
+        BIRDRouteParser.bfdState(try await birdc(["show", "bfd", "sessions"]), neighbor: neighbor)
+    }
 }

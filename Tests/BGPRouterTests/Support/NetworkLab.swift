@@ -215,6 +215,18 @@ final class NetworkLab: Sendable {
         cut.withLock { $0 = nil }
     }
 
+    /// Prints, on standard error, the end of every log of the lab's processes: what the daemons said before a
+    /// test failed. With `LBDT_KEEP` set the whole directory stays for a closer look.
+    func reportFailure(_ error: any Error) {
+        var report = "lab \(id) failed: \(error)\n"
+        for process in processes.withLock({ $0 }) {
+            report += "--- \(process) log \(process.logFile.path):\n\(process.logTail(40))\n"
+        }
+        report += ProcessInfo.processInfo.environment["LBDT_KEEP"] == nil
+            ? "(set LBDT_KEEP=1 to keep \(directory.path))\n" : "(kept: \(directory.path))\n"
+        FileHandle.standardError.write(Data(report.utf8))
+    }
+
     /// Kills every process the lab started, deletes the namespaces and (unless `LBDT_KEEP` is set) the directory.
     /// Never throws: it is the cleanup path.
     func destroy() async {
@@ -244,7 +256,12 @@ func withLab<T>(isolation: isolated (any Actor)? = #isolation, _ body: (NetworkL
     let result: Result<T, any Error>
     do {
         let lab = try await NetworkLab.create()
-        do { result = .success(try await body(lab)) } catch { result = .failure(error) }
+        do {
+            result = .success(try await body(lab))
+        } catch {
+            result = .failure(error)
+            lab.reportFailure(error)
+        }
         // A fresh task: cleanup still runs (and waits properly) when the test's own task has been cancelled.
         await Task { await lab.destroy() }.value
     } catch {
