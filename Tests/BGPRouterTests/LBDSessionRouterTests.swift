@@ -65,4 +65,25 @@ struct LBDSessionRouterTests {
             #expect(problems.isEmpty, "tshark: \(problems)")
         }
     }
+
+    /// GoBGP waits 5–9 s before it connects (bgp-baseline.md pitfall 2), hence the longer wait.
+    @Test("a passive peer: lbd listens and the router connects", arguments: RouterKind.allCases)
+    func passivePeer(router kind: RouterKind) async throws {
+        try await withLab { lab in
+            let scenario = LBDScenario(lab: lab, family: .ipv6, iBGP: false)
+            let router = try await scenario.startRouter(kind, scenario.routerNeighbor(passive: false))
+            let services = LBDScenario.services(.ipv6)
+            let lbd = try LBDSpeaker(lab: lab, policy: scenario.policy(scenario.lbdPeer(passive: true),
+                                                                       services: services))
+            try lbd.start()
+            try await router.waitForSession(with: lab.speaker.address(.ipv6), within: .seconds(40))
+            let routes = try await router.waitForPrefixes(LBDScenario.prefixes(services), .ipv6)
+            #expect(routes.ignoring(scenario.ignored)
+                    == scenario.expectedRoutes(services, router: kind).ignoring(scenario.ignored))
+            // Nothing in lbd's namespace connects out to port 179: the session is the router's connection.
+            let sockets = try await lab.run(["ss", "-Htn", "state", "established", "( dport = :179 )"],
+                                            in: lab.speaker).stdout
+            #expect(sockets.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "lbd connected out: \(sockets)")
+        }
+    }
 }
