@@ -214,6 +214,9 @@ struct HarnessRouterTests {
                 let addresses = try await lab.run(["ip", "-o", "addr", "show", "dev", lab.speaker.interface],
                                                   in: lab.speaker).stdout
                 #expect(addresses.contains("\(lab.speaker.ipv4)/24") && addresses.contains("\(lab.speaker.ipv6)/64"))
+                let dad = try await lab.run(["cat", "/proc/sys/net/ipv6/conf/\(lab.router.interface)/accept_dad"],
+                                            in: lab.router).stdout
+                #expect(dad.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
                 seen.withLock { $0 = ([lab.router.namespace, lab.speaker.namespace], [sleeper.pid], lab.directory) }
                 throw Deliberate()
             }

@@ -93,8 +93,9 @@ final class NetworkLab: Sendable {
             try await Command.check(["ip", "-n", node.namespace, "link", "set", "lo", "up"])
             // No duplicate address detection: addresses (link-local ones too) are usable at once, and FRR needs a
             // non-tentative link-local for IPv6 eBGP (bgp-baseline.md pitfall 3).
-            try await run(["sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"],
-                          in: node)
+            // (/proc/sys/net shows the namespace of the process that opens it; sysctl would need procps.)
+            try await run(["sh", "-c", "echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad && "
+                           + "echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad"], in: node)
         }
         // Both ends are created inside their namespaces: no name ever appears in the host's namespace.
         try await Command.check(["ip", "link", "add", router.interface, "netns", router.namespace, "type", "veth",

@@ -12,8 +12,7 @@ enum Tools {
 
     /// What every lab needs.
     static let lab = [Tool(program: "ip", package: "iproute2"), Tool(program: "tc", package: "iproute2"),
-                      Tool(program: "ss", package: "iproute2"),
-                      Tool(program: "sysctl", package: "procps")]
+                      Tool(program: "ss", package: "iproute2")]
     /// BIRD 2.
     static let bird = [Tool(program: "bird", package: "bird2"), Tool(program: "birdc", package: "bird2")]
     /// FRR's daemons and shell.
