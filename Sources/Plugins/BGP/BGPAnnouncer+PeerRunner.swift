@@ -186,7 +186,8 @@ extension BGPAnnouncer {
                     prepared = nil
                 case .session(.down(let reason)):
                     if established != nil {
-                        logger.warning("BGP peer \(settings.peer.name): session down: \(reason)")
+                        // PeerSession logs the state change with its reason; this only marks the table as gone.
+                        logger.debug("BGP peer \(settings.peer.name): session down, Adj-RIB-Out cleared: \(reason)")
                     }
                     established = nil
                     ribOut.reset()
