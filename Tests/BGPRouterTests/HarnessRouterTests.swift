@@ -264,4 +264,40 @@ struct HarnessRouterTests {
             try await router.waitForSession(with: lab.speaker.address(family), within: .seconds(30))
         }
     }
+
+    /// The adapters' `announcements` for FRR (`network` with a route-map) and GoBGP (`gobgp global rib add`), read
+    /// back by BIRD. GoBGP listens and BIRD connects (GoBGP's own first connect waits 5–9 s).
+    @Test("FRR and GoBGP as speakers: their static announcements reach BIRD with every attribute",
+          arguments: [RouterKind.frr, .gobgp], [false, true])
+    func otherSpeakers(speakerKind: RouterKind, iBGP: Bool) async throws {
+        try await withLab { lab in
+            let family = IPFamily.ipv4
+            let speakerASN = iBGP ? Self.routerASN : Self.speakerASN
+            // Without no-export: FRR honours it and keeps the route from its eBGP neighbour.
+            let announcements = Self.announcements(family, localPref: iBGP ? 250 : nil, med: 10).map {
+                var announcement = $0
+                announcement.communities.removeAll { $0 == .standard(0xFFFF, 0xFF01) }
+                return announcement
+            }
+            let receiver = try BIRDRouter(lab: lab, node: lab.router, configuration: RouterConfiguration(
+                asn: Self.routerASN, routerID: lab.router.routerID,
+                neighbors: [.speaker(of: lab, over: family, asn: speakerASN, passive: false)]))
+            try await receiver.start()
+            let speaker = try makeRouter(speakerKind, in: lab, on: lab.speaker, configuration: RouterConfiguration(
+                asn: speakerASN, routerID: lab.speaker.routerID,
+                neighbors: [.router(of: lab, over: family, asn: Self.routerASN, passive: true)],
+                announcements: announcements))
+            try await speaker.start()
+            try await receiver.waitForSession(with: lab.speaker.address(family))
+            let routes = try await receiver.waitForPrefixes(announcements.map(\.prefix), family)
+            // Both send MED over eBGP too (BIRD does not); FRR sends MED 0 for a `network` route without one.
+            let expected = Self.expected(lab, family, announcements, asPath: iBGP ? [] : [speakerASN], localPref: iBGP)
+                .map { route in
+                    var route = route
+                    if speakerKind == .frr, route.med == nil { route.med = 0 }
+                    return route
+                }
+            #expect(routes.ignoring(iBGP ? [] : [.localPref]) == expected.ignoring(iBGP ? [] : [.localPref]))
+        }
+    }
 }

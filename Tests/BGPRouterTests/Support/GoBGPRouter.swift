@@ -106,8 +106,9 @@ final class GoBGPRouter: Router {
             return true
         }
         for route in configuration.announcements {
+            // `origin igp`: the CLI's default is incomplete.
             var arguments = ["global", "rib", "-a", route.prefix.family == .ipv4 ? "ipv4" : "ipv6", "add",
-                             "\(route.prefix)"]
+                             "\(route.prefix)", "origin", "igp"]
             let standard = route.communities.filter { !$0.isLarge }.map(\.description)
             let large = route.communities.compactMap { community -> String? in
                 if case .large(let a, let b, let c) = community { "\(a):\(b):\(c)" } else { nil }
