@@ -15,7 +15,7 @@ extension ASPathSegment {
     /// Decodes AS_PATH (or AS4_PATH with `asSize` 4) segments (RFC 4271 §4.3, RFC 6793 §3).
     ///
     /// RFC 7606 §7.2: the path is malformed when a segment type is unknown, a segment is empty, a segment runs past
-    /// the attribute, or one or two octets are left over after the last segment.
+    /// the attribute, or a single octet is left over after the last segment.
     static func decodePath(_ value: ByteBuffer, asSize: Int) throws(WireProblem) -> [ASPathSegment] {
         var value = value
         var path: [ASPathSegment] = []

@@ -93,7 +93,7 @@ extension PathAttributes {
                                                                  value: Array(value.readableBytesView)))
                 continue
             }
-            // RFC 7606 §3: Optional or Transitive bits in conflict with the type are treat-as-withdraw.
+            // RFC 7606 §3 (c): Optional or Transitive bits in conflict with the type are treat-as-withdraw.
             let flagsMatch = flags & (Flag.optional | Flag.transitive) == expected
             if !flagsMatch {
                 decoded.note(.treatAsWithdraw, "attribute \(typeCode) has flags \(hex(flags)), expected \(hex(expected))")

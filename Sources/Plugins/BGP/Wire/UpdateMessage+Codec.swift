@@ -34,7 +34,7 @@ extension UpdateMessage {
         }
 
         // RFC 4271 §5 / RFC 4760 §3: ORIGIN and AS_PATH come with any announcement, NEXT_HOP with classic NLRI;
-        // a missing one is treat-as-withdraw (RFC 7606 §3).
+        // a missing one is treat-as-withdraw (RFC 7606 §3 (d)).
         let attributes = decoded.attributes
         let announces = !nlri.isEmpty || !(attributes.mpReach?.nlri.isEmpty ?? true)
         if announces {
