@@ -105,6 +105,16 @@ import Testing
         #expect(try Wire.decode(Wire.encode(update, options), options) == update)
     }
 
+    @Test func emptySegmentsAreLeftOut() throws {
+        let update = BGPMessage.update(UpdateMessage(attributes: PathAttributes(
+            origin: .igp, asPath: [ASPathSegment(kind: .sequence, asns: []), ASPathSegment(kind: .sequence, asns: [7])],
+            nextHop: IPv4Address(1, 1, 1, 1)), nlri: [IPPrefix("10.0.0.0/8")!]))
+        let bytes = Wire.encode(update)
+        #expect(bytes.count == update.encodedLength(options: BGPCodecOptions()))
+        guard case .update(let decoded) = try Wire.decode(bytes) else { throw WireTestFailure.notAnUpdate }
+        #expect(decoded.attributes.asPath == [ASPathSegment(kind: .sequence, asns: [7])])
+    }
+
     @Test func mergeKeepsLeadingASesThatAS4PathLacks() {
         // RFC 6793 §4.2.3: an old speaker prepended 65001 after the AS4_PATH was built.
         let asPath = [ASPathSegment(kind: .sequence, asns: [65001, 64500, 23456])]

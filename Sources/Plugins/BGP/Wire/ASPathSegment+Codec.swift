@@ -41,18 +41,19 @@ extension ASPathSegment {
         return path
     }
 
-    /// The octets `path` takes as AS_PATH with `asSize`-octet ASNs; segments longer than 255 ASNs are split.
+    /// The octets `path` takes as AS_PATH with `asSize`-octet ASNs; segments longer than 255 ASNs are split, empty
+    /// ones left out (RFC 7606 §7.2 makes them malformed).
     static func encodedLength(_ path: [ASPathSegment], asSize: Int) -> Int {
         path.reduce(0) { total, segment in
-            let pieces = max(1, (segment.asns.count + maximumCount - 1) / maximumCount)
+            let pieces = (segment.asns.count + maximumCount - 1) / maximumCount
             return total + 2 * pieces + asSize * segment.asns.count
         }
     }
 
     /// Appends `path` with `asSize`-octet ASNs; in 2 octets an ASN that does not fit becomes AS_TRANS (RFC 6793
-    /// §4.2.2). A segment longer than 255 ASNs is split into several of the same type.
+    /// §4.2.2). A segment longer than 255 ASNs is split into several of the same type; an empty one is left out.
     static func encode(_ path: [ASPathSegment], asSize: Int, into buffer: inout ByteBuffer) {
-        for segment in path {
+        for segment in path where !segment.asns.isEmpty {
             var start = 0
             repeat {
                 let end = min(segment.asns.count, start + maximumCount)

@@ -64,8 +64,12 @@ extension MPReachNLRI {
         NLRI.write(nlri, into: &buffer)
     }
 
-    /// Appends AFI, SAFI, next hop length, next hops and the reserved octet: the value before the NLRI.
+    /// Appends AFI, SAFI, next hop length, next hops and the reserved octet: the value before the NLRI. The next
+    /// hops must be one IPv4 address (IPv4 only), or one or two IPv6 addresses (RFC 2545 §3, RFC 8950 §3).
     func encodeValueHeader(into buffer: inout ByteBuffer) {
+        precondition(nextHops.count == 1 && (nextHops[0].family == .ipv6 || family.ipFamily == .ipv4)
+                        || nextHops.count == 2 && nextHops.allSatisfy { $0.family == .ipv6 },
+                     "MP_REACH_NLRI next hops \(nextHops) do not fit \(family)")
         buffer.writeInteger(family.afi)
         buffer.writeInteger(family.safi)
         buffer.writeInteger(UInt8(nextHopLength))
