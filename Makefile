@@ -1,7 +1,7 @@
 # lbd: the two quick-start targets are `make run` and `make test`.
 SWIFT ?= swift
 
-.PHONY: run test deps build bench check-demo clean-demo lab lab-down bgp-bench
+.PHONY: run test deps build bench check-demo clean-demo lab lab-down bgp-bench fuzz
 
 deps:
 	@./scripts/install-deps.sh
@@ -41,4 +41,15 @@ lab-down:
 ## The BGP benchmark (root): lbd, GoBGP, FRR and BIRD announcing N routes to BIRD; docs/bgp-benchmark.md.
 bgp-bench: deps
 	$(SWIFT) build -c release --product lbd --scratch-path .build-release
-	./scripts/bgp-bench/bgp-bench run --lbd .build-release/release/lbd
+	./scripts/bgp-bench/bgp-bench run --lbd .build-release/release/lbd $(BGP_BENCH_ARGS)
+
+## Fuzz the BGP decoder with libFuzzer for FUZZ_SECONDS per target (Fuzz/README.md); crashes land in Fuzz/crashes/.
+FUZZ_SECONDS ?= 300
+fuzz:
+	cd Fuzz && $(SWIFT) build -c release --scratch-path ../.build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
+	cd Fuzz && mkdir -p corpus/decode corpus/roundtrip crashes && \
+	  python3 seeds.py ../Tests/BGPPluginTests/Fixtures/wire corpus/decode corpus/roundtrip && \
+	  SWIFT_BACKTRACE=enable=no ../.build-fuzz/release/fuzz-decode corpus/decode ../Tests/BGPPluginTests/Fixtures/crashers \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -artifact_prefix=crashes/ && \
+	  SWIFT_BACKTRACE=enable=no ../.build-fuzz/release/fuzz-roundtrip corpus/roundtrip ../Tests/BGPPluginTests/Fixtures/crashers \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -artifact_prefix=crashes/
