@@ -1,11 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import LBKernel
+import NIOCore
 
-/// The addresses of the interface that holds a given local address, read with `getifaddrs(3)`.
+/// The addresses of the interface that holds a given local address, as NIO lists the host's devices
+/// (`getifaddrs(3)`).
 ///
 /// A session runs over one family; the node's address of the other family on the same interface is the next hop
 /// for the other family's routes with `dualStackAddressFamily`, and the interface's first IPv4 address is MetalLB's
@@ -18,43 +15,23 @@ struct InterfaceAddresses: Hashable, Sendable {
     /// Its IPv6 addresses other than link-local ones, in the order the kernel lists them.
     var ipv6Global: [IPv6Address]
 
-    /// The interface holding `address`, or nil when no interface has it.
+    /// The interface holding `address`, or nil when no interface has it (or the devices cannot be listed).
     static func holding(_ address: IPAddress) -> InterfaceAddresses? {
-        var list: UnsafeMutablePointer<ifaddrs>?
-        guard getifaddrs(&list) == 0, let first = list else { return nil }
-        defer { freeifaddrs(list) }
-        var byName: [String: InterfaceAddresses] = [:]
-        var holder: String?
-        var cursor: UnsafeMutablePointer<ifaddrs>? = first
-        while let entry = cursor {
-            defer { cursor = entry.pointee.ifa_next }
-            guard let sockaddrPointer = entry.pointee.ifa_addr, let namePointer = entry.pointee.ifa_name else {
-                continue
-            }
-            let name = String(cString: namePointer)
-            var record = byName[name] ?? InterfaceAddresses(name: name, ipv4: [], ipv6Global: [])
-            let found: IPAddress?
-            switch Int32(sockaddrPointer.pointee.sa_family) {
-            case AF_INET:
-                let value = sockaddrPointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
-                    UInt32(bigEndian: $0.pointee.sin_addr.s_addr)
-                }
-                record.ipv4.append(IPv4Address(value))
-                found = .v4(IPv4Address(value))
-            case AF_INET6:
-                let bytes = sockaddrPointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
-                    withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) }
-                }
-                let address = IPv6Address(bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) })
-                if !(bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80) { record.ipv6Global.append(address) }
-                found = .v6(address)
-            default:
-                found = nil
-            }
-            byName[name] = record
-            if found == address { holder = name }
+        guard let devices = try? System.enumerateDevices() else { return nil }
+        let addressed = devices.compactMap { device -> (name: String, address: IPAddress)? in
+            guard let address = device.address.flatMap(IPAddress.init) else { return nil }
+            return (device.name, address)
         }
-        return holder.flatMap { byName[$0] }
+        guard let holder = addressed.first(where: { $0.address == address })?.name else { return nil }
+        var record = InterfaceAddresses(name: holder, ipv4: [], ipv6Global: [])
+        for entry in addressed where entry.name == holder {
+            switch entry.address {
+            case .v4(let v4): record.ipv4.append(v4)
+            case .v6(let v6) where !PeerSession.LinkLocal.isLinkLocal(v6): record.ipv6Global.append(v6)
+            case .v6: break
+            }
+        }
+        return record
     }
 
     /// The interface's first address of `family` (a global one for IPv6), or nil.

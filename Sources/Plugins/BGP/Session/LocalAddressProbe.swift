@@ -9,55 +9,35 @@ import LBKernel
 /// connected (which only looks up the route) and asked for its local address.
 ///
 /// lbd needs it before the BGP session exists, to derive the router ID as MetalLB does (the local IPv4 address of
-/// the session).
+/// the session) and to prepare the table for the session it expects. The socket addresses are built as bytes in the
+/// Linux layout (`sockaddr_in`: family, port, address at offset 4; `sockaddr_in6`: address at offset 8).
 enum LocalAddressProbe {
     /// The source address for packets to `peer`, or nil when there is no route.
     static func source(towards peer: IPAddress) -> IPAddress? {
-        switch peer {
-        case .v4(let address):
-            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-            guard fd >= 0 else { return nil }
-            defer { close(fd) }
-            var remote = sockaddr_in()
-            remote.sin_family = sa_family_t(AF_INET)
-            remote.sin_port = in_port_t(179).bigEndian
-            remote.sin_addr.s_addr = address.value.bigEndian
-            let connected = withUnsafePointer(to: &remote) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            guard connected == 0 else { return nil }
-            var local = sockaddr_in()
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let named = withUnsafeMutablePointer(to: &local) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-            }
-            guard named == 0 else { return nil }
-            return .v4(IPv4Address(UInt32(bigEndian: local.sin_addr.s_addr)))
-        case .v6(let address):
-            let fd = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
-            guard fd >= 0 else { return nil }
-            defer { close(fd) }
-            var remote = sockaddr_in6()
-            remote.sin6_family = sa_family_t(AF_INET6)
-            remote.sin6_port = in_port_t(179).bigEndian
-            withUnsafeMutableBytes(of: &remote.sin6_addr) { $0.copyBytes(from: address.bytes) }
-            let connected = withUnsafePointer(to: &remote) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
-            guard connected == 0 else { return nil }
-            var local = sockaddr_in6()
-            var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            let named = withUnsafeMutablePointer(to: &local) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-            }
-            guard named == 0 else { return nil }
-            let bytes = withUnsafeBytes(of: local.sin6_addr) { Array($0) }
-            let value = bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) }
-            return .v6(IPv6Address(value))
+        let (domain, length, offset, bytes): (Int32, Int, Int, [UInt8]) = switch peer {
+        case .v4(let address): (AF_INET, 16, 4, address.octets)
+        case .v6(let address): (AF_INET6, 28, 8, address.bytes)
         }
+        let fd = socket(domain, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var remote = [UInt8](repeating: 0, count: 28)
+        remote.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: sa_family_t(domain), toByteOffset: 0, as: sa_family_t.self)
+            raw.storeBytes(of: UInt16(179).bigEndian, toByteOffset: 2, as: UInt16.self)
+            for (index, byte) in bytes.enumerated() { raw[offset + index] = byte }
+        }
+        let connected = remote.withUnsafeBytes { raw in
+            connect(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(length))
+        }
+        guard connected == 0 else { return nil }
+        var local = [UInt8](repeating: 0, count: 28)
+        var localLength = socklen_t(local.count)
+        let named = local.withUnsafeMutableBytes { raw in
+            getsockname(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), &localLength)
+        }
+        guard named == 0 else { return nil }
+        let value = local[offset..<(offset + bytes.count)].reduce(UInt128(0)) { $0 << 8 | UInt128($1) }
+        return IPAddress(family: peer.family, value: value)
     }
 }
