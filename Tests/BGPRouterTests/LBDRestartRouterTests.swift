@@ -95,6 +95,41 @@ struct LBDRestartRouterTests {
         }
     }
 
+    /// A planned restart with `keepRoutesOnShutdown`: SIGTERM closes the session without a NOTIFICATION, so the
+    /// router keeps the routes as stale and the restarted lbd refreshes them; without the key SIGTERM withdraws.
+    @Test("lbd stopped (SIGTERM) with keepRoutesOnShutdown: the router keeps the routes; without it they go",
+          arguments: RouterKind.allCases, [true, false])
+    func sigtermWithKeepRoutesOnShutdown(router kind: RouterKind, keep: Bool) async throws {
+        try await withLab { lab in
+            let scenario = LBDScenario(lab: lab, family: .ipv4, iBGP: false)
+            let restart = GracefulRestartSettings(restartTime: 120, stalePathTime: 120)
+            let router = try await scenario.startRouter(kind, scenario.routerNeighbor(gracefulRestart: restart))
+            let services = LBDScenario.services(.ipv4)
+            let prefixes = LBDScenario.prefixes(services)
+            let lbd = try LBDSpeaker(lab: lab, policy: scenario.policy(scenario.lbdPeer(gracefulRestart: true),
+                                                                       services: services),
+                                     bgpPlugin: LBDSpeaker.defaultBGPPlugin + "keepRoutesOnShutdown: \(keep)\n")
+            try lbd.start()
+            try await router.waitForRoutes(.ipv4, "the announced routes, fresh") {
+                $0.prefixes == prefixes && !$0.contains(where: \.stale)
+            }
+            await lbd.stop()
+            try await router.waitForSession(with: lab.speaker.address(.ipv4), established: false)
+            if keep {
+                try await router.waitForRoutes(.ipv4, "the announced routes kept as stale after SIGTERM") {
+                    $0.prefixes == prefixes && $0.allSatisfy(\.stale)
+                }
+                try lbd.start()
+                try await router.waitForRoutes(.ipv4, "the announced routes, fresh again") {
+                    $0.prefixes == prefixes && !$0.contains(where: \.stale)
+                }
+            } else {
+                // The Cease withdraws everything at once, graceful restart or not (no N bit, RFC 8538).
+                try await router.waitForPrefixes([], .ipv4, within: .seconds(4))
+            }
+        }
+    }
+
     @Test("lbd killed without graceful restart: the router drops the routes at once; lbd back: routes back",
           arguments: RouterKind.allCases)
     func killWithoutGracefulRestart(router kind: RouterKind) async throws {
