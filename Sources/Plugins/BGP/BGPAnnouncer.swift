@@ -2,7 +2,7 @@ public import LBKernel
 import Logging
 import NIOCore
 import NIOPosix
-public import ServiceLifecycle
+import ServiceLifecycle
 import Synchronization
 
 /// The BGP speaker (`plugin: bgp`): keeps a session with every peer of this node and announces the service
