@@ -17,6 +17,8 @@ final class RIBWatch: Sendable {
     }
 
     private let state = Mutex<(readings: Int, gaps: [Gap], errors: [String])>((0, [], []))
+    /// Set when the body has returned: the watch takes one more reading, then stops.
+    private let finished = Mutex(false)
 
     /// How many readings were taken.
     var readings: Int { state.withLock { $0.readings } }
@@ -36,6 +38,9 @@ final class RIBWatch: Sendable {
             group.addTask {
                 let clock = ContinuousClock(), start = clock.now
                 while !Task.isCancelled {
+                    // A reading that starts after the body has returned is the last one: the watch always reads the
+                    // final state once, whatever the machine's load did to the readings before.
+                    let last = watch.finished.withLock { $0 }
                     do {
                         let present = Set(try await router.routes(family).map(\.prefix))
                         let missing = wanted.subtracting(present).sorted()
@@ -47,12 +52,20 @@ final class RIBWatch: Sendable {
                         if Task.isCancelled { break }
                         watch.state.withLock { $0.errors.append("\(error)") }
                     }
+                    if last { break }
                     try? await Task.sleep(for: interval)
                 }
                 return nil
             }
-            let value = try await body()
-            group.cancelAll()
+            let value: T
+            do {
+                value = try await body()
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            watch.finished.withLock { $0 = true }
+            try await group.waitForAll()
             return value
         }
         return (value, watch)
