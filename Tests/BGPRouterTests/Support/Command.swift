@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// The outcome of a command the lab ran to completion.
@@ -23,8 +26,8 @@ struct CommandResult: Sendable, CustomStringConvertible {
     }
 }
 
-/// Runs programs to completion or starts them in the background, without `readabilityHandler` (which raced and
-/// crashed the lbd process tests): pipes are read with blocking reads on threads of their own.
+/// Runs programs to completion (with `ChildProcess`), reading their output on threads of their own (not with
+/// `readabilityHandler`, which raced and crashed the lbd process tests).
 enum Command {
     /// Directories searched for programs besides `PATH` (routers live in sbin directories).
     static let extraDirectories = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin",
@@ -41,53 +44,59 @@ enum Command {
         return nil
     }
 
-    /// A process for `arguments` (the first is the program), not yet started.
-    static func process(_ arguments: [String]) throws -> Process {
-        guard let program = arguments.first, let executable = path(of: program) else {
-            throw LabError("cannot run `\(arguments.joined(separator: " "))`: \(arguments.first ?? "nothing") is not installed")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(arguments.dropFirst())
-        process.standardInput = FileHandle.nullDevice
-        return process
-    }
-
     /// Runs `arguments` to completion and returns its status and output; kills it (SIGKILL) after `timeout`.
     static func run(_ arguments: [String], timeout: Duration = .seconds(30)) async throws -> CommandResult {
-        let process = try Command.process(arguments)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try launch(process)
-        let pid = process.processIdentifier
-        // Our own copies of the read ends: EOF comes when the child (and anything it forked) closes its ends.
-        let outFD = dup(out.fileHandleForReading.fileDescriptor)
-        let errFD = dup(err.fileHandleForReading.fileDescriptor)
-
-        let collected = await withTaskGroup(of: (Data, Data)?.self) { group in
+        let out = try pipe(), err = try pipe()
+        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        let child: ChildProcess
+        do {
+            defer { close(out.write); close(err.write); close(null) }
+            child = try ChildProcess(arguments, stdin: null, stdout: out.write, stderr: err.write)
+        } catch {
+            close(out.read)
+            close(err.read)
+            throw error
+        }
+        let stdout = PipeReader(out.read), stderr = PipeReader(err.read)
+        let finished = await withTaskGroup(of: Bool.self) { group in
             group.addTask {
-                async let stdout = readToEnd(outFD)
-                async let stderr = readToEnd(errFD)
-                return await (stdout, stderr)
+                _ = await (stdout.data(), stderr.data())
+                return true
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)
-                return nil
+                return false
             }
-            let first = await group.next() ?? nil
-            // On timeout (or cancellation) kill our own child: its pipes close and the readers finish.
-            if first == nil { kill(pid, SIGKILL) }
+            let finished = await group.next() ?? false
+            if !finished {
+                // Timeout (or cancellation): kill our own child and stop reading.
+                child.send(SIGKILL)
+                stdout.abandon()
+                stderr.abandon()
+            }
             group.cancelAll()
-            return first
+            return finished
         }
-        guard let (stdout, stderr) = collected else {
-            _ = try? await waitForExit(process, within: .seconds(5))
+        guard finished else {
+            _ = try? await child.waitForExit(within: .seconds(5))
             throw LabError("`\(arguments.joined(separator: " "))` did not finish within \(timeout); killed")
         }
-        let status = try await waitForExit(process, within: .seconds(10))
-        return CommandResult(command: arguments, status: status, stdout: String(decoding: stdout, as: UTF8.self),
-                             stderr: String(decoding: stderr, as: UTF8.self))
+        let status = try await child.waitForExit(within: .seconds(10))
+        return CommandResult(command: arguments, status: status,
+                             stdout: String(decoding: await stdout.data(), as: UTF8.self),
+                             stderr: String(decoding: await stderr.data(), as: UTF8.self))
+    }
+
+    /// A pipe whose both ends close on exec: only the child it is handed to (as 0–2) gets it. (`ChildProcess`
+    /// closes every other descriptor anyway; this keeps it from programs other code spawns. Swift's Glibc module
+    /// has no `pipe2`, hence `fcntl`.)
+    static func pipe() throws -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [0, 0]
+        guard Glibc.pipe(&fds) == 0 else {
+            throw LabError("cannot create a pipe: \(String(cString: strerror(errno)))")
+        }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return (fds[0], fds[1])
     }
 
     /// Runs `arguments` and throws unless it exits with status 0.
@@ -98,50 +107,4 @@ enum Command {
         return result
     }
 
-    /// Starts `process` from a thread whose signal mask is empty.
-    ///
-    /// A child inherits the mask of the thread that spawns it, and the test runner's threads block SIGINT, SIGTERM
-    /// and others: a daemon started from one would ignore SIGTERM (a router could never stop cleanly) and tshark
-    /// SIGINT.
-    static func launch(_ process: Process) throws {
-        let outcome = Mutex<(any Error)?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            var empty = sigset_t()
-            sigemptyset(&empty)
-            pthread_sigmask(SIG_SETMASK, &empty, nil)
-            do { try process.run() } catch { outcome.withLock { $0 = error } }
-            done.signal()
-        }
-        done.wait()
-        if let error = outcome.withLock({ $0 }) { throw error }
-    }
-
-    /// Reads `fd` to end of file on a thread of its own, then closes it.
-    static func readToEnd(_ fd: Int32) async -> Data {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                var data = Data()
-                var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-                while true {
-                    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                    if count < 0 && errno == EINTR { continue }
-                    if count <= 0 { break }
-                    data.append(contentsOf: buffer[0..<count])
-                }
-                close(fd)
-                continuation.resume(returning: data)
-            }
-        }
-    }
-
-    /// Waits (bounded) for `process` to exit and returns its status (128 + signal when a signal ended it).
-    static func waitForExit(_ process: Process, within limit: Duration) async throws -> Int32 {
-        try await poll("`\(process.executableURL?.lastPathComponent ?? "?")` (pid \(process.processIdentifier)) to exit",
-                       within: limit, every: .milliseconds(5)) { () -> Int32? in
-            guard !process.isRunning else { return nil }
-            return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus
-                : process.terminationStatus
-        }
-    }
 }

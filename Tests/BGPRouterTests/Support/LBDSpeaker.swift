@@ -87,7 +87,7 @@ final class LBDSpeaker: Sendable {
         try "--- start \(count)\n".appendLine(to: logFile)
         let started = try lab.spawn("lbd-\(node.namespace)-\(count)",
                                     [binary, "run", "--config", directory.appendingPathComponent("lbd.yaml").path],
-                                    in: node, logFile: logFile, directory: directory)
+                                    in: node, logFile: logFile)
         process.withLock { $0 = started }
     }
 

@@ -3,7 +3,8 @@ import Foundation
 /// A long-running program the lab started (a router daemon, tshark, lbd), writing its output to a log file.
 ///
 /// Started through `ip netns exec`, which execs the program, so `pid` is the program's own (bgp-baseline.md
-/// pitfall 6). Signals go only to that pid, and only while the process is still ours (not yet reaped).
+/// pitfall 6). Signals go only to that pid, and only while the process is still ours (not yet reaped). A
+/// `ChildProcess` that is let go kills and reaps its process.
 final class LabProcess: Sendable, CustomStringConvertible {
     /// A short name for messages ("bird", "bgpd", "lbd").
     let name: String
@@ -11,51 +12,41 @@ final class LabProcess: Sendable, CustomStringConvertible {
     let command: [String]
     /// Where standard output and standard error go.
     let logFile: URL
-    private let process: Process
+    private let child: ChildProcess
 
     /// Starts `command` with its output appended to `logFile`.
-    init(name: String, command: [String], logFile: URL, environment: [String: String]? = nil,
-         directory: URL? = nil) throws {
+    init(name: String, command: [String], logFile: URL, environment: [String: String]? = nil) throws {
         self.name = name
         self.command = command
         self.logFile = logFile
-        process = try Command.process(command)
-        if let environment { process.environment = environment }
-        if let directory { process.currentDirectoryURL = directory }
-        if !FileManager.default.fileExists(atPath: logFile.path) {
-            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        }
-        let log = try FileHandle(forWritingTo: logFile)
-        try log.seekToEnd()
-        process.standardOutput = log
-        process.standardError = log
-        try Command.launch(process)
-        try? log.close()
+        let log = open(logFile.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(log); close(null) }
+        guard log >= 0 else { throw LabError("cannot open \(logFile.path): \(String(cString: strerror(errno)))") }
+        child = try ChildProcess(command, stdin: null, stdout: log, stderr: log, environment: environment)
     }
 
     /// The process ID.
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
 
     /// True until the process has exited.
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { child.isRunning }
 
     /// `name (pid N)`.
     var description: String { "\(name) (pid \(pid))" }
 
     /// Sends `signal` to the process, if it is still running.
-    func send(_ signal: Int32) {
-        if process.isRunning { kill(process.processIdentifier, signal) }
-    }
+    func send(_ signal: Int32) { child.send(signal) }
 
     /// Waits (bounded) for the process to exit and returns its status (128 + signal when a signal ended it).
     @discardableResult
     func waitForExit(within limit: Duration = .seconds(10)) async throws -> Int32 {
-        try await Command.waitForExit(process, within: limit)
+        try await child.waitForExit(within: limit)
     }
 
     /// Asks the process to stop with `signal` (SIGTERM), then kills it (SIGKILL) if it is still there after `grace`.
     func stop(_ signal: Int32 = SIGTERM, grace: Duration = .seconds(10)) async {
-        guard process.isRunning else { return }
+        guard isRunning else { return }
         send(signal)
         if (try? await waitForExit(within: grace)) == nil {
             send(SIGKILL)
@@ -73,8 +64,8 @@ final class LabProcess: Sendable, CustomStringConvertible {
 
     /// Throws when the process has exited: for waits that must not outlive the daemon they wait on.
     func requireRunning() throws {
-        guard !process.isRunning else { return }
-        throw LabError("\(self) exited with status \(process.terminationStatus); `\(command.joined(separator: " "))`; "
+        guard let status = child.exitStatus else { return }
+        throw LabError("\(self) exited with status \(status); `\(command.joined(separator: " "))`; "
                        + "log \(logFile.path):\n\(logTail())")
     }
 
@@ -86,9 +77,5 @@ final class LabProcess: Sendable, CustomStringConvertible {
                        abortIf: { try requireRunning() }) { () -> String? in
             log.split(separator: "\n").first(where: predicate).map(String.init)
         }
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }

@@ -171,10 +171,9 @@ final class NetworkLab: Sendable {
     /// execs it), logging to `<name>.log` in the lab's directory unless `logFile` says otherwise. The lab kills
     /// it when it is destroyed.
     func spawn(_ name: String, _ arguments: [String], in node: LabNode, logFile: URL? = nil,
-               environment: [String: String]? = nil, directory: URL? = nil) throws -> LabProcess {
+               environment: [String: String]? = nil) throws -> LabProcess {
         let process = try LabProcess(name: name, command: inNamespace(node, arguments),
-                                     logFile: logFile ?? file("\(name).log"), environment: environment,
-                                     directory: directory)
+                                     logFile: logFile ?? file("\(name).log"), environment: environment)
         processes.withLock { $0.append(process) }
         return process
     }
