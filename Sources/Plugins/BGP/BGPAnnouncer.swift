@@ -99,8 +99,13 @@ public final class BGPAnnouncer: Announcer, Plugin {
             do {
                 settings = try peerSettings(peer, desired: desired)
             } catch {
-                logger.error("BGP peer \(peer.name): \(error); the session is not started")
-                if let runner = current[peer.name] { stopped.append((runner, .configurationChanged)) }
+                // Bad input keeps the last good state: a running session goes on with the settings it had.
+                if let runner = current[peer.name] {
+                    logger.error("BGP peer \(peer.name): \(error); the session keeps its last good settings")
+                    next[peer.name] = runner
+                } else {
+                    logger.error("BGP peer \(peer.name): \(error); the session is not started")
+                }
                 continue
             }
             if let runner = current[peer.name] {
