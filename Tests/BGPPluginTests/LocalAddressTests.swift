@@ -15,6 +15,10 @@ import Testing
         #expect(lo.name == "lo")
         #expect(lo.first(.ipv4) == IPAddress("127.0.0.1"))
         #expect(lo.first(.ipv6) == IPAddress("::1"))
+        #expect(lo.netmask == IPAddress("255.0.0.0"))
+        #expect(lo.ipv6LinkLocal.isEmpty)
+        // ::1 is not on any subnet of a peer elsewhere, and lo has no link-local address.
+        #expect(PeerSession.LinkLocal.onLink(local: IPAddress("::1")!, peer: IPAddress("fe80::1")!) == nil)
     }
 
     @Test func anAddressNoInterfaceHoldsHasNone() {

@@ -38,7 +38,6 @@ public final class BGPAnnouncer: Announcer, Plugin {
     /// Returns once the new set is queued: sessions send it as soon as they can (an Established session at once,
     /// one that is down when it comes up).
     public func apply(_ desired: DesiredSet) async throws {
-        state.withLock { $0.applied += 1 }
         commandContinuation.yield(.apply(desired))
     }
 
@@ -174,8 +173,6 @@ public final class BGPAnnouncer: Announcer, Plugin {
 
     /// What the announcer remembers across ``apply(_:)`` calls.
     struct State: Sendable {
-        /// How many sets were applied.
-        var applied = 0
         /// Peers that had a session since the process started: the first one of each sets the graceful restart R bit.
         var startedPeers: Set<String> = []
     }

@@ -14,21 +14,25 @@ struct InterfaceAddresses: Hashable, Sendable {
     var ipv4: [IPv4Address]
     /// Its IPv6 addresses other than link-local ones, in the order the kernel lists them.
     var ipv6Global: [IPv6Address]
+    /// Its fe80::/10 addresses.
+    var ipv6LinkLocal: [IPv6Address] = []
+    /// The netmask of the address the interface was looked up by, when the kernel gives one.
+    var netmask: IPAddress?
 
     /// The interface holding `address`, or nil when no interface has it (or the devices cannot be listed).
     static func holding(_ address: IPAddress) -> InterfaceAddresses? {
         guard let devices = try? System.enumerateDevices() else { return nil }
-        let addressed = devices.compactMap { device -> (name: String, address: IPAddress)? in
+        let addressed = devices.compactMap { device -> (name: String, address: IPAddress, mask: IPAddress?)? in
             guard let address = device.address.flatMap(IPAddress.init) else { return nil }
-            return (device.name, address)
+            return (device.name, address, device.netmask.flatMap(IPAddress.init))
         }
-        guard let holder = addressed.first(where: { $0.address == address })?.name else { return nil }
-        var record = InterfaceAddresses(name: holder, ipv4: [], ipv6Global: [])
-        for entry in addressed where entry.name == holder {
+        guard let holder = addressed.first(where: { $0.address == address }) else { return nil }
+        var record = InterfaceAddresses(name: holder.name, ipv4: [], ipv6Global: [], netmask: holder.mask)
+        for entry in addressed where entry.name == holder.name {
             switch entry.address {
             case .v4(let v4): record.ipv4.append(v4)
-            case .v6(let v6) where !PeerSession.LinkLocal.isLinkLocal(v6): record.ipv6Global.append(v6)
-            case .v6: break
+            case .v6(let v6) where PeerSession.LinkLocal.isLinkLocal(v6): record.ipv6LinkLocal.append(v6)
+            case .v6(let v6): record.ipv6Global.append(v6)
             }
         }
         return record
