@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "LBKernel", targets: ["LBKernel"]),
         .library(name: "LBKernelTestKit", targets: ["LBKernelTestKit"]),
         .library(name: "BGPPlugin", targets: ["BGPPlugin"]),
+        .library(name: "Layer2Plugin", targets: ["Layer2Plugin"]),
         .executable(name: "lbd", targets: ["lbd"]),
     ],
     dependencies: [
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         .target(
@@ -62,11 +64,36 @@ let package = Package(
             path: "Sources/Plugins/BGP",
             swiftSettings: strictSettings
         ),
+        // libpcap (system library; Debian package libpcap-dev), for the Layer 2 plugin's raw ARP/NDP frames.
+        .systemLibrary(
+            name: "CPcap",
+            path: "Sources/CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        // ARP/NDP announcement (`plugin: layer2`): Frames/ (Ethernet, ARP, NDP codecs, no deps), Responder/ (the pure
+        // reply decision), Link/ (libpcap handles, interface selection, multicast joins), Membership/ (authenticated
+        // heartbeats), Ownership/ (election and handover state machine) and the announcer itself.
+        .target(
+            name: "Layer2Plugin",
+            dependencies: [
+                "LBKernel",
+                "CPcap",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Plugins/Layer2",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "lbd",
             dependencies: [
                 "LBKernel",
                 "BGPPlugin",
+                "Layer2Plugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -138,15 +165,45 @@ let package = Package(
         ),
         // Acceptance tests against real routers (BIRD 2, FRR, GoBGP) in network namespaces the tests create; they
         // need root and the routers installed (`make test` installs them) and fail, never skip, without them.
+        // Support for the acceptance tests that need root: network namespaces, children started with posix_spawn,
+        // bounded waits, required tools. Shared by BGPRouterTests and Layer2LabTests.
+        .target(
+            name: "LabKit",
+            dependencies: ["LBKernel"],
+            path: "Tests/LabKit",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "BGPRouterTests",
             dependencies: [
+                "LabKit",
                 "BGPPlugin",
                 "LBKernel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "Layer2PluginTests",
+            dependencies: [
+                "Layer2Plugin",
+                "LBKernel",
+                "LBKernelTestKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        // Acceptance tests of the Layer 2 plugin (root): a bridge, a client and three lbd nodes in network namespaces
+        // the tests create, probed with arping, ndisc6, the client's neighbour cache and UDP through the address.
+        .testTarget(
+            name: "Layer2LabTests",
+            dependencies: ["LabKit", "LBKernel"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,8 @@
+// libpcap for the Layer 2 plugin's link I/O (Debian: libpcap-dev to build, libpcap0.8 to run), plus the Linux
+// headers for the solicited-node multicast joins and interface flags that Glibc's Swift overlay does not export.
+#include <pcap/pcap.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <net/if.h>
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>

@@ -1,0 +1,1 @@
+// LabKit: what the root acceptance tests share (namespaces, processes, waits, tools).

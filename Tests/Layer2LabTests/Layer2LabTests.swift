@@ -1,0 +1,1 @@
+// Layer2LabTests: placeholder until the lab lands.
