@@ -203,7 +203,7 @@ let package = Package(
         // the tests create, probed with arping, ndisc6, the client's neighbour cache and UDP through the address.
         .testTarget(
             name: "Layer2LabTests",
-            dependencies: ["LabKit", "LBKernel"],
+            dependencies: ["LabKit", "LBKernel", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .testTarget(
