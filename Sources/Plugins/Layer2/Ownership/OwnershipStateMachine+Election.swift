@@ -1,0 +1,126 @@
+import LBKernel
+
+extension OwnershipStateMachine {
+    /// Records the desired set: new and changed candidacies, and those that ended.
+    mutating func update(with set: DesiredSet, at now: ContinuousClock.Instant, _ step: inout Step) {
+        var wanted: [ServiceID: (addresses: [IPAddress], layer2: Layer2Announcement)] = [:]
+        for (id, service) in set.services {
+            guard let layer2 = service.layer2, layer2.candidates.contains(node), !service.addresses.isEmpty else {
+                continue
+            }
+            wanted[id] = (service.addresses, layer2)
+        }
+        for (id, want) in wanted {
+            let interfaces = Set(want.layer2.interfaces)
+            guard var record = records[id] else {
+                records[id] = Record(addresses: want.addresses, interfaces: interfaces,
+                                     candidates: want.layer2.candidates,
+                                     ranking: OwnerElection.ranking(of: want.layer2.candidates,
+                                                                    for: want.addresses[0]),
+                                     eligibility: .candidate, since: now)
+                continue
+            }
+            if record.candidates != want.layer2.candidates || record.addresses.first != want.addresses.first {
+                record.ranking = OwnerElection.ranking(of: want.layer2.candidates, for: want.addresses[0])
+            }
+            let answeredChanged = record.addresses != want.addresses || record.interfaces != interfaces
+            record.addresses = want.addresses
+            record.interfaces = interfaces
+            record.candidates = want.layer2.candidates
+            record.eligibility = .candidate
+            records[id] = record
+            // What is answered changed while owned: announce it all again, on the new interfaces too.
+            if answeredChanged && record.isOwned { restartBurst(id, at: now, &step) }
+        }
+        for id in records.keys where wanted[id] == nil {
+            records[id]!.eligibility = set.services[id] == nil ? .removed : .notCandidate
+        }
+    }
+
+    /// Re-elects every service, in service order; `left` names the nodes that departed gracefully just now.
+    mutating func reconcileAll(at now: ContinuousClock.Instant, left: Set<String>, _ step: inout Step) {
+        for id in records.keys.sorted() { reconcile(id, at: now, left: left, &step) }
+    }
+
+    /// Re-elects one service and moves this node's role where the result says.
+    mutating func reconcile(_ id: ServiceID, at now: ContinuousClock.Instant, left: Set<String>,
+                            _ step: inout Step) {
+        guard let record = records[id] else { return }
+        let previous = record.owner
+        let owner = electedOwner(record)
+        records[id]!.owner = owner
+        switch record.role {
+        case .standby:
+            if owner == node && isReady { acquire(id, reason: takeoverReason(previous, left: left), at: now, &step) }
+        case .owned:
+            if owner == node { break }
+            if let owner {
+                beginRelease(id, reason: lossReason(record, owner: owner), at: now, &step)
+            } else {
+                release(id, reason: lossReason(record, owner: nil), at: now, &step)
+            }
+        case .releasing:
+            if owner == node && isReady {
+                acquire(id, reason: takeoverReason(previous, left: left), at: now, &step)
+            } else if owner == nil {
+                // Whoever was to take over is gone too: keeping the addresses would serve nobody.
+                release(id, reason: record.reason, at: now, &step)
+            }
+        }
+        if let record = records[id], case .standby = record.role, record.eligibility != .candidate {
+            records[id] = nil
+        }
+    }
+
+    /// The first live candidate in the ranking; this node counts while it is a candidate and not shutting down.
+    func electedOwner(_ record: Record) -> String? {
+        record.ranking.first { name in
+            name == node ? record.eligibility == .candidate && !isShuttingDown : live.contains(name)
+        }
+    }
+
+    /// Why this node takes over from `previous`, the owner elected before.
+    func takeoverReason(_ previous: String?, left: Set<String>) -> OwnershipReason {
+        guard let previous, previous != node, !live.contains(previous) else { return .elected }
+        return left.contains(previous) ? .ownerLeft(previous) : .ownerDied(previous)
+    }
+
+    /// Why this node loses `record` to `owner` (nil: nobody can take over).
+    func lossReason(_ record: Record, owner: String?) -> OwnershipReason {
+        if isShuttingDown { return .shutdown }
+        switch record.eligibility {
+        case .removed: return .serviceRemoved
+        case .notCandidate: return .notCandidate
+        case .candidate: return owner.map(OwnershipReason.betterCandidateJoined) ?? .notCandidate
+        }
+    }
+
+    /// Owns the service from now on and announces all its addresses at once.
+    mutating func acquire(_ id: ServiceID, reason: OwnershipReason, at now: ContinuousClock.Instant,
+                          _ step: inout Step) {
+        records[id]!.role = .owned(Burst(start: now, sent: 1))
+        records[id]!.since = now
+        records[id]!.reason = reason
+        step.changes.append(.acquired(id, reason: reason))
+        step.announce.formUnion(records[id]!.addresses)
+    }
+
+    /// Keeps answering for the service until the next owner claims it or the handover times out.
+    mutating func beginRelease(_ id: ServiceID, reason: OwnershipReason, at now: ContinuousClock.Instant,
+                               _ step: inout Step) {
+        records[id]!.role = .releasing(Handover(deadline: now + settings.handoverTimeout, claimed: []))
+        records[id]!.since = now
+        records[id]!.reason = reason
+        step.changes.append(.releasing(id, reason: reason))
+    }
+
+    /// Stops answering for the service; forgets it when this node is no longer a candidate.
+    mutating func release(_ id: ServiceID, reason: OwnershipReason, at now: ContinuousClock.Instant,
+                          _ step: inout Step) {
+        records[id]!.role = .standby
+        records[id]!.since = now
+        records[id]!.reason = reason
+        step.changes.append(.released(id, reason: reason))
+        if records[id]!.eligibility != .candidate { records[id] = nil }
+    }
+}

@@ -1,0 +1,31 @@
+import LBKernel
+
+extension OwnershipStateMachine {
+    /// Counts `claim` towards the handovers of releasing services that have its address, and reports it as a
+    /// conflict for owned ones.
+    mutating func observe(_ claim: AddressClaim, at now: ContinuousClock.Instant, _ step: inout Step) {
+        for id in records.keys.sorted() {
+            guard let record = records[id], record.addresses.contains(claim.address) else { continue }
+            switch record.role {
+            case .standby:
+                break
+            case .owned:
+                step.changes.append(.conflict(id, claim: claim))
+            case .releasing(var handover):
+                handover.claimed.insert(claim.address)
+                records[id]!.role = .releasing(handover)
+                if Set(record.addresses).isSubset(of: handover.claimed) {
+                    release(id, reason: .handedOver(claim), at: now, &step)
+                }
+            }
+        }
+    }
+
+    /// Stops answering for releasing services whose handover timeout has passed.
+    mutating func expireHandovers(at now: ContinuousClock.Instant, _ step: inout Step) {
+        for id in records.keys.sorted() {
+            guard case .releasing(let handover) = records[id]?.role, handover.deadline <= now else { continue }
+            release(id, reason: .handoverTimedOut, at: now, &step)
+        }
+    }
+}

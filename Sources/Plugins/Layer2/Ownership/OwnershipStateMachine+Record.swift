@@ -1,0 +1,64 @@
+import LBKernel
+
+extension OwnershipStateMachine {
+    /// One service this node is, or was until it finishes releasing it, a candidate for.
+    struct Record: Sendable {
+        /// Whether the desired set still makes this node a candidate.
+        enum Eligibility: Sendable {
+            /// Listed with a Layer 2 announcement naming this node.
+            case candidate
+            /// Listed, but without this node among its Layer 2 candidates.
+            case notCandidate
+            /// Not listed any more.
+            case removed
+        }
+
+        /// This node's part.
+        enum Role: Sendable {
+            /// Another node owns the service, or nobody (before ``OwnershipStateMachine/ready(at:)``).
+            case standby
+            /// This node owns the service and announces it on the burst's schedule.
+            case owned(Burst)
+            /// This node lost the service and answers until the handover completes.
+            case releasing(Handover)
+        }
+
+        /// The service's addresses; the first is the election key.
+        var addresses: [IPAddress]
+        /// The interfaces to answer on; empty means all.
+        var interfaces: Set<String>
+        /// The candidates last listed, this node included (kept once it is no longer one: the handover target).
+        var candidates: [String]
+        /// The candidates in election order for the first address.
+        var ranking: [String]
+        /// Whether this node is still a candidate.
+        var eligibility: Eligibility
+        /// This node's part.
+        var role: Role = .standby
+        /// The owner elected at the last evaluation, or nil when no candidate is live.
+        var owner: String?
+        /// When ``role`` last changed (or the record appeared).
+        var since: ContinuousClock.Instant
+        /// Why ``role`` last changed.
+        var reason: OwnershipReason = .elected
+
+        var isOwned: Bool { if case .owned = role { true } else { false } }
+        var isReleasing: Bool { if case .releasing = role { true } else { false } }
+    }
+
+    /// The announcements after a takeover or a join: at `start`, then every ``Settings/repeatEvery``.
+    struct Burst: Sendable {
+        /// When the first announcement went out.
+        var start: ContinuousClock.Instant
+        /// How many went out.
+        var sent: Int
+    }
+
+    /// A handover in progress.
+    struct Handover: Sendable {
+        /// When the service stops being answered even without every claim.
+        var deadline: ContinuousClock.Instant
+        /// The addresses another station has claimed since the release began.
+        var claimed: Set<IPAddress>
+    }
+}

@@ -1,0 +1,69 @@
+import LBKernel
+
+extension OwnershipStateMachine {
+    /// The state as the status file shows it; `wallClock` (nanoseconds since the Unix epoch) is the time at
+    /// `now`, from which the instants of the role changes are dated.
+    public func status(at now: ContinuousClock.Instant, wallClock: UInt64) -> OwnershipStatus {
+        let services = records.keys.sorted().map { id -> OwnershipStatus.Service in
+            let record = records[id]!
+            let counts = { (name: String) in
+                name == node ? record.eligibility == .candidate && !isShuttingDown : live.contains(name)
+            }
+            var state = OwnershipStatus.State.standby
+            var awaiting: [IPAddress] = []
+            switch record.role {
+            case .standby: break
+            case .owned: state = .owned
+            case .releasing(let handover):
+                state = .releasing
+                awaiting = record.addresses.filter { !handover.claimed.contains($0) }
+            }
+            let age = nanoseconds(now - record.since)
+            return OwnershipStatus.Service(
+                service: id, addresses: record.addresses, interfaces: record.interfaces.sorted(),
+                ranking: record.ranking, live: record.ranking.filter(counts), owner: record.owner, state: state,
+                since: RFC3339.format(unixNanoseconds: wallClock >= age ? wallClock - age : 0),
+                reason: record.reason.kind, reasonDetail: record.reason.detail, awaitingClaims: awaiting)
+        }
+        return OwnershipStatus(node: node, ready: isReady, shuttingDown: isShuttingDown, live: live.sorted(),
+                               services: services)
+    }
+
+    /// A non-negative duration in whole nanoseconds (negative durations count as zero).
+    private func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0 && attoseconds >= 0 else { return 0 }
+        return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+    }
+}
+
+/// RFC 3339 timestamps without Foundation.
+enum RFC3339 {
+    /// `2025-06-01T12:00:00.123Z` for nanoseconds since the Unix epoch (milliseconds kept, UTC).
+    static func format(unixNanoseconds: UInt64) -> String {
+        let milliseconds = unixNanoseconds / 1_000_000
+        let seconds = Int64(milliseconds / 1000)
+        let days = seconds / 86_400
+        let secondOfDay = seconds % 86_400
+        let (year, month, day) = civil(daysSinceEpoch: days)
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
+            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(Int64(milliseconds % 1000), 3))Z"
+    }
+
+    /// The proleptic Gregorian date of a day count from 1970-01-01 (Howard Hinnant's `civil_from_days`).
+    static func civil(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = daysSinceEpoch + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
