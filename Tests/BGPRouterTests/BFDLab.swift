@@ -2,6 +2,7 @@
 // only to a target that depends on BGPPlugin: without that dependency this file compiles to nothing.
 #if canImport(BGPPlugin) && canImport(_AtomicsShims)
 import Foundation
+import LabKit
 import LBKernel
 import Synchronization
 @testable import BGPPlugin

@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 import Testing
 #if canImport(Glibc)
 import Glibc

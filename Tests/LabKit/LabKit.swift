@@ -1,1 +1,7 @@
-// LabKit: what the root acceptance tests share (namespaces, processes, waits, tools).
+// LabKit: what the root acceptance tests share (BGPRouterTests, Layer2LabTests).
+//
+// ChildProcess starts a program with posix_spawn (empty signal mask, default handlers, descriptors 0-2 only) and
+// reaps it by pid; Command runs one to completion and returns its output (CommandResult); LabProcess is a
+// long-running one logging to a file; `poll` is the bounded wait every lab uses (LabTimeout says what was last seen;
+// LabError is what a lab could not do); Tools names the programs and the Debian packages that install them;
+// LBDBinary finds the lbd binary the tests run. Each lab (namespaces, addresses) lives in its own test target.

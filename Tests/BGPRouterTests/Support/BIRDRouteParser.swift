@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 import LBKernel
 
 /// Reads BIRD 2's text output: `show route … all` (routes with their attributes) and `show protocols all`.

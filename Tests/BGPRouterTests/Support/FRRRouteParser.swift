@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 import LBKernel
 
 /// Reads FRR's JSON: `show bgp <afi> unicast json detail`, `show bgp neighbors <addr> json`, `show bfd peers json`.

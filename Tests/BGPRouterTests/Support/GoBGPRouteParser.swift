@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 import LBKernel
 
 /// Reads GoBGP 3's JSON: `gobgp -j global rib -a <family>` and `gobgp -j neighbor <addr>`.

@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 import LBKernel
 import Synchronization
 
@@ -17,22 +18,8 @@ final class LBDSpeaker: Sendable {
     private let process = Mutex<LabProcess?>(nil)
     private let starts = Mutex(0)
 
-    /// The lbd binary built beside the test bundle (`swift build --build-tests` builds it), or `LBD_BINARY`.
-    static var binary: String {
-        if let path = ProcessInfo.processInfo.environment["LBD_BINARY"] { return path }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent()
-        // .build/<triple>/debug/lbdPackageTests.xctest (a file on Linux, a bundle elsewhere).
-        while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("lbd").path),
-              directory.path != "/" {
-            directory = directory.deletingLastPathComponent()
-        }
-        let beside = directory.appendingPathComponent("lbd").path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        // Run from elsewhere: the package's own build directory.
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/lbd").path
-    }
+    /// The lbd binary (LabKit's `LBDBinary`).
+    static var binary: String { LBDBinary.path }
 
     /// Writes lbd's files for node `nodeName` with `policy` (lbd's schema: pools, advertisements, peers,
     /// communities, services) and `bgpPlugin` (the BGP plugin file's keys besides `plugin` and `name`).
@@ -111,19 +98,6 @@ final class LBDSpeaker: Sendable {
 
     /// lbd's output so far (every start).
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
-}
-
-extension String {
-    /// Appends this text to `file`, creating it if needed.
-    func appendLine(to file: URL) throws {
-        if !FileManager.default.fileExists(atPath: file.path) {
-            _ = FileManager.default.createFile(atPath: file.path, contents: nil)
-        }
-        let handle = try FileHandle(forWritingTo: file)
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(utf8))
-    }
 }
 
 /// lbd's policy and services for a lab test, written as lbd's YAML schema (docs/configuration.md,

@@ -1,16 +1,17 @@
 // The router lab: acceptance tests of lbd against real routers, in network namespaces the tests create (root).
 //
-// NetworkLab (here) makes two namespaces joined by a veth pair and always removes them (`withLab`); ChildProcess,
-// Command and LabProcess start programs in them by pid. Router is what the tests drive (start, stop, kill,
-// session state, RIB as RouterRoute values): BIRDRouter, FRRRouter and GoBGPRouter write each daemon's own
+// NetworkLab (here) makes two namespaces joined by a veth pair and always removes them (`withLab`); LabKit's
+// ChildProcess, Command and LabProcess start programs in them by pid. Router is what the tests drive (start, stop,
+// kill, session state, RIB as RouterRoute values): BIRDRouter, FRRRouter and GoBGPRouter write each daemon's own
 // configuration and read its control interface through BIRDRouteParser, FRRRouteParser and GoBGPRouteParser.
 // LBDSpeaker runs the lbd binary with files written from an LBDPolicy; LBDScenario is the common setup of the lbd
 // tests and what the router must then show. PacketCapture records a veth with tcpdump and checks it with tshark;
-// RIBWatch checks that routes are never missing while something restarts. Waits are bounded (`poll`); a missing
-// tool fails the test with the package to install (Tools). Set LBDT_KEEP=1 to keep a lab's directory (configs,
-// logs, captures) after the test.
+// RIBWatch checks that routes are never missing while something restarts. Waits are bounded (LabKit's `poll`); a
+// missing tool fails the test with the package to install (Tools, RouterTools). Set LBDT_KEEP=1 to keep a lab's
+// directory (configs, logs, captures) after the test.
 
 import Foundation
+import LabKit
 import LBKernel
 import Synchronization
 

@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 import LBKernel
 
 /// A capture of BGP traffic on one veth of the lab, and the tshark checks run on it afterwards.

@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 import LBKernel
 
 /// The three routers the acceptance tests run against.

@@ -1,26 +1,26 @@
 import Foundation
 
-/// A bounded wait in the router lab that ran out, with what was last seen.
-struct LabTimeout: Error, CustomStringConvertible {
+/// A bounded wait in a lab that ran out, with what was last seen.
+public struct LabTimeout: Error, CustomStringConvertible {
     /// What was being waited for.
-    var waitingFor: String
+    public var waitingFor: String
     /// How long the wait was.
-    var limit: Duration
+    public var limit: Duration
     /// The last observation (or the last error of the check), to say why the wait failed.
-    var lastSeen: String?
+    public var lastSeen: String?
 
     /// `timed out after <limit> waiting for <what>; last seen: <…>`.
-    var description: String {
+    public var description: String {
         "timed out after \(limit) waiting for \(waitingFor)" + (lastSeen.map { "; last seen: \($0)" } ?? "")
     }
 }
 
 /// Something the lab could not do, with the command and its output.
-struct LabError: Error, CustomStringConvertible {
+public struct LabError: Error, CustomStringConvertible {
     /// What went wrong.
-    var description: String
+    public var description: String
 
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
 
 /// Calls `check` every `interval` until it returns a value; throws `LabTimeout` after `limit`.
@@ -28,9 +28,9 @@ struct LabError: Error, CustomStringConvertible {
 /// `check` returns nil (or throws) to say "not yet"; the last error or `describe`'d observation ends up in the
 /// timeout's message. A check that must fail fast (a daemon died) throws `LabError` through `abortIf`.
 @discardableResult
-func poll<T>(_ what: String, within limit: Duration, every interval: Duration = .milliseconds(100),
-             abortIf abort: () throws -> Void = {},
-             _ check: () async throws -> T?) async throws -> T {
+public func poll<T>(_ what: String, within limit: Duration, every interval: Duration = .milliseconds(100),
+                    abortIf abort: () throws -> Void = {},
+                    _ check: () async throws -> T?) async throws -> T {
     let clock = ContinuousClock()
     let deadline = clock.now.advanced(by: limit)
     var lastSeen: String?
@@ -50,10 +50,10 @@ func poll<T>(_ what: String, within limit: Duration, every interval: Duration = 
 
 /// Like `poll`, but `observe` reports what it saw each time so that a timeout can say so.
 @discardableResult
-func poll<T>(_ what: String, within limit: Duration, every interval: Duration = .milliseconds(100),
-             abortIf abort: () throws -> Void = {},
-             observe: () async throws -> T, until done: (T) -> Bool,
-             describe: (T) -> String = { "\($0)" }) async throws -> T {
+public func poll<T>(_ what: String, within limit: Duration, every interval: Duration = .milliseconds(100),
+                    abortIf abort: () throws -> Void = {},
+                    observe: () async throws -> T, until done: (T) -> Bool,
+                    describe: (T) -> String = { "\($0)" }) async throws -> T {
     var last: String?
     do {
         return try await poll(what, within: limit, every: interval, abortIf: abort) { () async throws -> T? in

@@ -11,14 +11,14 @@ import Glibc
 /// `Process` leaves every inheritable descriptor of the test process open in the child: a daemon started while
 /// another command's pipe was open kept that pipe's write end, so the command's output never reached end of file
 /// and the test hung. Here the child gets an empty signal mask, default signal handlers, and descriptors 0–2 only.
-final class ChildProcess: Sendable {
+public final class ChildProcess: Sendable {
     /// The child's process ID.
-    let pid: pid_t
+    public let pid: pid_t
     private let exit = Mutex<Int32?>(nil)
 
     /// Starts `arguments` (the first is the program, looked up like `Command.path`) with `stdin`, `stdout` and
     /// `stderr` as its descriptors 0, 1 and 2. The caller keeps (and closes) its own copies.
-    init(_ arguments: [String], stdin: Int32, stdout: Int32, stderr: Int32,
+    public init(_ arguments: [String], stdin: Int32, stdout: Int32, stderr: Int32,
          environment: [String: String]? = nil) throws {
         guard let program = arguments.first, let executable = Command.path(of: program) else {
             throw LabError("cannot run `\(arguments.joined(separator: " "))`: \(arguments.first ?? "nothing") is not installed")
@@ -76,7 +76,7 @@ final class ChildProcess: Sendable {
     }
 
     /// The exit status once the child has exited (128 + signal when a signal ended it), else nil.
-    var exitStatus: Int32? {
+    public var exitStatus: Int32? {
         exit.withLock { exit in
             if exit == nil {
                 var status: Int32 = 0
@@ -90,10 +90,10 @@ final class ChildProcess: Sendable {
     }
 
     /// True until the child has exited (and been reaped).
-    var isRunning: Bool { exitStatus == nil }
+    public var isRunning: Bool { exitStatus == nil }
 
     /// Sends `signal` to the child, unless it has been reaped (its pid may then belong to another process).
-    func send(_ signal: Int32) {
+    public func send(_ signal: Int32) {
         exit.withLock { exit in
             if exit == nil { _ = kill(pid, signal) }
         }
@@ -101,7 +101,7 @@ final class ChildProcess: Sendable {
 
     /// Waits (bounded) for the child to exit and returns its status.
     @discardableResult
-    func waitForExit(within limit: Duration) async throws -> Int32 {
+    public func waitForExit(within limit: Duration) async throws -> Int32 {
         try await poll("pid \(pid) to exit", within: limit, every: .milliseconds(5)) { exitStatus }
     }
 
@@ -117,13 +117,13 @@ final class ChildProcess: Sendable {
 
 /// Reads a pipe to end of file on a thread of its own; `abandon()` stops it early (a descendant of the command may
 /// hold the write end open).
-final class PipeReader: Sendable {
+public final class PipeReader: Sendable {
     private let fd: Int32
     private let state = Mutex<(data: Data, abandoned: Bool, done: Bool, waiter: CheckedContinuation<Data, Never>?)>(
         (Data(), false, false, nil))
 
     /// Starts reading `fd` (which it closes when done).
-    init(_ fd: Int32) {
+    public init(_ fd: Int32) {
         self.fd = fd
         Thread.detachNewThread { [self] in run() }
     }
@@ -150,10 +150,10 @@ final class PipeReader: Sendable {
     }
 
     /// Stops reading: `data()` returns what was read so far.
-    func abandon() { state.withLock { $0.abandoned = true } }
+    public func abandon() { state.withLock { $0.abandoned = true } }
 
     /// Everything read, once the pipe reached end of file (or the reader was abandoned).
-    func data() async -> Data {
+    public func data() async -> Data {
         await withCheckedContinuation { continuation in
             let ready = state.withLock { state -> Data? in
                 if state.done { return state.data }

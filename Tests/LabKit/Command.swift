@@ -5,21 +5,21 @@ import Glibc
 import Synchronization
 
 /// The outcome of a command the lab ran to completion.
-struct CommandResult: Sendable, CustomStringConvertible {
+public struct CommandResult: Sendable, CustomStringConvertible {
     /// The command line.
-    var command: [String]
+    public var command: [String]
     /// The exit status (or 128 + signal).
-    var status: Int32
+    public var status: Int32
     /// Everything it wrote to standard output.
-    var stdout: String
+    public var stdout: String
     /// Everything it wrote to standard error.
-    var stderr: String
+    public var stderr: String
 
     /// True when the command exited with status 0.
-    var succeeded: Bool { status == 0 }
+    public var succeeded: Bool { status == 0 }
 
     /// The command, its status and its output, for failure messages.
-    var description: String {
+    public var description: String {
         "`\(command.joined(separator: " "))` exited with \(status)"
             + (stdout.isEmpty ? "" : "\nstdout: \(stdout.trimmingCharacters(in: .whitespacesAndNewlines))")
             + (stderr.isEmpty ? "" : "\nstderr: \(stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
@@ -28,13 +28,13 @@ struct CommandResult: Sendable, CustomStringConvertible {
 
 /// Runs programs to completion (with `ChildProcess`), reading their output on threads of their own (not with
 /// `readabilityHandler`, which raced and crashed the lbd process tests).
-enum Command {
+public enum Command {
     /// Directories searched for programs besides `PATH` (routers live in sbin directories).
-    static let extraDirectories = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin",
+    public static let extraDirectories = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin",
                                    "/usr/lib/frr"]
 
     /// The absolute path of `program` (a name looked up in `PATH`, or a path), or nil when it is not installed.
-    static func path(of program: String) -> String? {
+    public static func path(of program: String) -> String? {
         if program.contains("/") { return FileManager.default.isExecutableFile(atPath: program) ? program : nil }
         let path = ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map(String.init) ?? []
         for directory in path + extraDirectories {
@@ -45,7 +45,7 @@ enum Command {
     }
 
     /// Runs `arguments` to completion and returns its status and output; kills it (SIGKILL) after `timeout`.
-    static func run(_ arguments: [String], timeout: Duration = .seconds(30)) async throws -> CommandResult {
+    public static func run(_ arguments: [String], timeout: Duration = .seconds(30)) async throws -> CommandResult {
         let out = try pipe(), err = try pipe()
         let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
         let child: ChildProcess
@@ -90,7 +90,7 @@ enum Command {
     /// A pipe whose both ends close on exec: only the child it is handed to (as 0–2) gets it. (`ChildProcess`
     /// closes every other descriptor anyway; this keeps it from programs other code spawns. Swift's Glibc module
     /// has no `pipe2`, hence `fcntl`.)
-    static func pipe() throws -> (read: Int32, write: Int32) {
+    public static func pipe() throws -> (read: Int32, write: Int32) {
         var fds: [Int32] = [0, 0]
         guard Glibc.pipe(&fds) == 0 else {
             throw LabError("cannot create a pipe: \(String(cString: strerror(errno)))")
@@ -101,7 +101,7 @@ enum Command {
 
     /// Runs `arguments` and throws unless it exits with status 0.
     @discardableResult
-    static func check(_ arguments: [String], timeout: Duration = .seconds(30)) async throws -> CommandResult {
+    public static func check(_ arguments: [String], timeout: Duration = .seconds(30)) async throws -> CommandResult {
         let result = try await run(arguments, timeout: timeout)
         guard result.succeeded else { throw LabError(result.description) }
         return result

@@ -1,21 +1,22 @@
 import Foundation
 
-/// A long-running program the lab started (a router daemon, tshark, lbd), writing its output to a log file.
+/// A long-running program a lab started (a router daemon, tshark, lbd, an echo server), writing its output to a log
+/// file.
 ///
 /// Started through `ip netns exec`, which execs the program, so `pid` is the program's own (bgp-baseline.md
 /// pitfall 6). Signals go only to that pid, and only while the process is still ours (not yet reaped). A
 /// `ChildProcess` that is let go kills and reaps its process.
-final class LabProcess: Sendable, CustomStringConvertible {
+public final class LabProcess: Sendable, CustomStringConvertible {
     /// A short name for messages ("bird", "bgpd", "lbd").
-    let name: String
+    public let name: String
     /// The command line.
-    let command: [String]
+    public let command: [String]
     /// Where standard output and standard error go.
-    let logFile: URL
+    public let logFile: URL
     private let child: ChildProcess
 
     /// Starts `command` with its output appended to `logFile`.
-    init(name: String, command: [String], logFile: URL, environment: [String: String]? = nil) throws {
+    public init(name: String, command: [String], logFile: URL, environment: [String: String]? = nil) throws {
         self.name = name
         self.command = command
         self.logFile = logFile
@@ -27,25 +28,25 @@ final class LabProcess: Sendable, CustomStringConvertible {
     }
 
     /// The process ID.
-    var pid: Int32 { child.pid }
+    public var pid: Int32 { child.pid }
 
     /// True until the process has exited.
-    var isRunning: Bool { child.isRunning }
+    public var isRunning: Bool { child.isRunning }
 
     /// `name (pid N)`.
-    var description: String { "\(name) (pid \(pid))" }
+    public var description: String { "\(name) (pid \(pid))" }
 
     /// Sends `signal` to the process, if it is still running.
-    func send(_ signal: Int32) { child.send(signal) }
+    public func send(_ signal: Int32) { child.send(signal) }
 
     /// Waits (bounded) for the process to exit and returns its status (128 + signal when a signal ended it).
     @discardableResult
-    func waitForExit(within limit: Duration = .seconds(10)) async throws -> Int32 {
+    public func waitForExit(within limit: Duration = .seconds(10)) async throws -> Int32 {
         try await child.waitForExit(within: limit)
     }
 
     /// Asks the process to stop with `signal` (SIGTERM), then kills it (SIGKILL) if it is still there after `grace`.
-    func stop(_ signal: Int32 = SIGTERM, grace: Duration = .seconds(10)) async {
+    public func stop(_ signal: Int32 = SIGTERM, grace: Duration = .seconds(10)) async {
         guard isRunning else { return }
         send(signal)
         if (try? await waitForExit(within: grace)) == nil {
@@ -55,15 +56,15 @@ final class LabProcess: Sendable, CustomStringConvertible {
     }
 
     /// Everything the process has written so far.
-    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
     /// The last `count` lines of the log, for failure messages.
-    func logTail(_ count: Int = 30) -> String {
+    public func logTail(_ count: Int = 30) -> String {
         log.split(separator: "\n", omittingEmptySubsequences: false).suffix(count).joined(separator: "\n")
     }
 
     /// Throws when the process has exited: for waits that must not outlive the daemon they wait on.
-    func requireRunning() throws {
+    public func requireRunning() throws {
         guard let status = child.exitStatus else { return }
         throw LabError("\(self) exited with status \(status); `\(command.joined(separator: " "))`; "
                        + "log \(logFile.path):\n\(logTail())")
@@ -71,7 +72,7 @@ final class LabProcess: Sendable, CustomStringConvertible {
 
     /// Waits (bounded) for a log line matching `predicate` and returns it.
     @discardableResult
-    func waitForLog(_ what: String, within limit: Duration = .seconds(30),
+    public func waitForLog(_ what: String, within limit: Duration = .seconds(30),
                     where predicate: (Substring) -> Bool) async throws -> String {
         try await poll("\(what) in the log of \(self)", within: limit, every: .milliseconds(50),
                        abortIf: { try requireRunning() }) { () -> String? in

@@ -1,0 +1,21 @@
+import Foundation
+
+/// Where the lbd binary the labs run is.
+public enum LBDBinary {
+    /// The lbd binary built beside the test bundle (`swift build --build-tests` builds it), or `LBD_BINARY`.
+    public static var path: String {
+        if let path = ProcessInfo.processInfo.environment["LBD_BINARY"] { return path }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
+        // .build/<triple>/debug/lbdPackageTests.xctest (a file on Linux, a bundle elsewhere).
+        while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("lbd").path),
+              directory.path != "/" {
+            directory = directory.deletingLastPathComponent()
+        }
+        let beside = directory.appendingPathComponent("lbd").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        // Run from elsewhere: the package's own build directory (this file is Tests/LabKit/LBDBinary.swift).
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/lbd").path
+    }
+}
