@@ -1,0 +1,1 @@
+"""The Layer 2 benchmark (scripts/l2-bench/README.md)."""
