@@ -24,6 +24,14 @@ extension OwnershipStateMachine {
                 record.ranking = OwnerElection.ranking(of: want.layer2.candidates, for: want.addresses[0])
             }
             let answeredChanged = record.addresses != want.addresses || record.interfaces != interfaces
+            if record.addresses != want.addresses {
+                step.addressesBefore[id] = record.addresses
+                // An address the service lost is not answered any more, handed over or not.
+                if case .releasing(var handover) = record.role {
+                    handover.addresses.formIntersection(want.addresses)
+                    record.role = .releasing(handover)
+                }
+            }
             record.addresses = want.addresses
             record.interfaces = interfaces
             record.candidates = want.layer2.candidates
@@ -54,16 +62,12 @@ extension OwnershipStateMachine {
             if owner == node && isReady { acquire(id, reason: takeoverReason(previous, left: left), at: now, &step) }
         case .owned:
             if owner == node { break }
-            if let owner {
-                beginRelease(id, reason: lossReason(record, owner: owner), at: now, &step)
-            } else {
-                release(id, reason: lossReason(record, owner: nil), at: now, &step)
-            }
+            beginRelease(id, reason: lossReason(record, owner: owner), handingOver: owner != nil, at: now, &step)
         case .releasing:
             if owner == node && isReady {
                 acquire(id, reason: takeoverReason(previous, left: left), at: now, &step)
-            } else if owner == nil {
-                // Whoever was to take over is gone too: keeping the addresses would serve nobody.
+            } else if owner == nil || record.answered.isEmpty {
+                // Whoever was to take over is gone too, or nothing is left to hand over.
                 release(id, reason: record.reason, at: now, &step)
             }
         }
@@ -105,10 +109,16 @@ extension OwnershipStateMachine {
         step.announce.formUnion(records[id]!.addresses)
     }
 
-    /// Keeps answering for the service until the next owner claims it or the handover times out.
-    mutating func beginRelease(_ id: ServiceID, reason: OwnershipReason, at now: ContinuousClock.Instant,
-                               _ step: inout Step) {
-        records[id]!.role = .releasing(Handover(deadline: now + settings.handoverTimeout, claimed: []))
+    /// Keeps answering for what the owned service was answering, while it still has those addresses, until the
+    /// next owner claims them or the handover times out; stops at once when nobody is `handingOver` or nothing
+    /// is left to hand over.
+    mutating func beginRelease(_ id: ServiceID, reason: OwnershipReason, handingOver: Bool,
+                               at now: ContinuousClock.Instant, _ step: inout Step) {
+        let record = records[id]!
+        let kept = Set(step.addressesBefore[id] ?? record.addresses).intersection(record.addresses)
+        guard handingOver && !kept.isEmpty else { return release(id, reason: reason, at: now, &step) }
+        records[id]!.role = .releasing(Handover(addresses: kept, deadline: now + settings.handoverTimeout,
+                                                claimed: []))
         records[id]!.since = now
         records[id]!.reason = reason
         step.changes.append(.releasing(id, reason: reason))

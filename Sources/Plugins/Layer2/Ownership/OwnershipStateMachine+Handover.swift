@@ -5,7 +5,7 @@ extension OwnershipStateMachine {
     /// conflict for owned ones.
     mutating func observe(_ claim: AddressClaim, at now: ContinuousClock.Instant, _ step: inout Step) {
         for id in records.keys.sorted() {
-            guard let record = records[id], record.addresses.contains(claim.address) else { continue }
+            guard let record = records[id], record.answered.contains(claim.address) else { continue }
             switch record.role {
             case .standby:
                 break
@@ -14,7 +14,7 @@ extension OwnershipStateMachine {
             case .releasing(var handover):
                 handover.claimed.insert(claim.address)
                 records[id]!.role = .releasing(handover)
-                if Set(record.addresses).isSubset(of: handover.claimed) {
+                if handover.addresses.isSubset(of: handover.claimed) {
                     release(id, reason: .handedOver(claim), at: now, &step)
                 }
             }

@@ -44,6 +44,15 @@ extension OwnershipStateMachine {
 
         var isOwned: Bool { if case .owned = role { true } else { false } }
         var isReleasing: Bool { if case .releasing = role { true } else { false } }
+
+        /// The addresses answered: all of them while owned, those not yet handed over while releasing.
+        var answered: [IPAddress] {
+            switch role {
+            case .standby: []
+            case .owned: addresses
+            case .releasing(let handover): addresses.filter(handover.addresses.contains)
+            }
+        }
     }
 
     /// The announcements after a takeover or a join: at `start`, then every ``Settings/repeatEvery``.
@@ -56,6 +65,8 @@ extension OwnershipStateMachine {
 
     /// A handover in progress.
     struct Handover: Sendable {
+        /// The addresses still answered: those owned when the release began that the service still has.
+        var addresses: Set<IPAddress>
         /// When the service stops being answered even without every claim.
         var deadline: ContinuousClock.Instant
         /// The addresses another station has claimed since the release began.

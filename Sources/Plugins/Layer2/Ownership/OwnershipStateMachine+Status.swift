@@ -16,7 +16,7 @@ extension OwnershipStateMachine {
             case .owned: state = .owned
             case .releasing(let handover):
                 state = .releasing
-                awaiting = record.addresses.filter { !handover.claimed.contains($0) }
+                awaiting = record.answered.filter { !handover.claimed.contains($0) }
             }
             let age = nanoseconds(now - record.since)
             return OwnershipStatus.Service(

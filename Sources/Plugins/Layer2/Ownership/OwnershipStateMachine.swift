@@ -129,6 +129,9 @@ extension OwnershipStateMachine {
     struct Step {
         var changes: [OwnershipChange] = []
         var announce: Set<IPAddress> = []
+        /// The addresses services had before the desired set of this step changed them: a service lost in the
+        /// same step is handed over with what it was answering, not with addresses it never announced.
+        var addressesBefore: [ServiceID: [IPAddress]] = [:]
     }
 
     /// The actions for `step`: changes, the table if it changed, announcements of owned addresses, and the end of
@@ -154,8 +157,8 @@ extension OwnershipStateMachine {
     func answerTable() -> AnswerTable {
         var entries: [IPAddress: Set<String>] = [:]
         var everywhere: Set<IPAddress> = []
-        for record in records.values where record.isOwned || record.isReleasing {
-            for address in record.addresses {
+        for record in records.values {
+            for address in record.answered {
                 if record.interfaces.isEmpty { everywhere.insert(address) }
                 entries[address, default: []].formUnion(record.interfaces)
             }
