@@ -102,15 +102,15 @@ class Bench:
                          f"live={status.get('live')} owner={entry.get('owner')} state={entry.get('state')}")
         return "; ".join(parts)
 
-    def settle_or_recover(self, layer2, records):
+    def settle_or_recover(self, layer2, records, after=None):
         """settle(); when it fails, restarts lbd everywhere once (recorded: a daemon that does not converge by
         itself after a failure is a finding) and tries again."""
         try:
             return self.settle()
         except SettleError as error:
             log(f"  not steady after 30 s: {error}; restarting lbd on every node")
-            records.append({"phase": "recovery", "settings": self.settings_name, "reason": str(error),
-                            "time": time.time()})
+            records.append({"phase": "recovery", "settings": self.settings_name, "after": after,
+                            "reason": str(error), "time": time.time()})
             for node in NODES:
                 if not self.lab.pid(f"echo-{node}"):
                     self.lab.set_vips_on_lo(node, True)
@@ -223,9 +223,11 @@ class Bench:
         for name, layer2 in groups:
             log(f"failover ({', '.join(modes)}): lbd settings '{name}' {layer2 or '(defaults)'}")
             self.start_lbd(layer2, name)
+            previous = "start"
             for run in range(self.args.runs):
                 for mode in modes:
-                    owner, prober = self.settle_or_recover(layer2, records)
+                    owner, prober = self.settle_or_recover(layer2, records, after=previous)
+                    previous = mode
                     record = self.failover_run(mode, name, run, owner, prober)
                     records.append(record)
                     v4, v6 = record["ipv4"], record["ipv6"]

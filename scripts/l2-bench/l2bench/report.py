@@ -142,7 +142,7 @@ def markdown(document):
     recoveries = [r for r in records if r["phase"] == "recovery"]
     if recoveries:
         out += ["### Recoveries (the lab did not converge by itself; lbd was restarted everywhere)", ""]
-        out += [f"- {r['settings']}: {r['reason']}" for r in recoveries] + [""]
+        out += [f"- {r['settings']}, after {r.get('after')}: {r['reason']}" for r in recoveries] + [""]
     if verdicts:
         out += ["### Targets", ""] + [f"- {v}" for v in verdicts]
     return "\n".join(out)
