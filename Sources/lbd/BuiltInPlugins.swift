@@ -1,5 +1,6 @@
 import BGPPlugin
 import LBKernel
+import Layer2Plugin
 
 /// The only list of plugins linked into this lbd binary.
 ///
@@ -11,6 +12,7 @@ enum BuiltInPlugins {
         registry.register(source: FileSource.self)
         registry.register(announcer: LogAnnouncer.self)
         registry.register(announcer: BGPAnnouncer.self)
+        registry.register(announcer: Layer2Announcer.self)
         return registry
     }
 }

@@ -154,7 +154,11 @@ struct LBDCommandTests {
         let root = LBDProcess.repositoryRoot
         let examples = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("plugins.d").path)
             .filter { $0.hasSuffix(".yaml") }
-        let result = try await LBDProcess.run(["check", "--config", root.appendingPathComponent("demo/lbd.yaml").path])
+        let demo = try await LBDProcess.run(["check", "--config", root.appendingPathComponent("demo/lbd.yaml").path])
+        #expect(demo.status == 0, "\(demo)")
+        #expect(demo.stdout.last?.hasPrefix("ok: 2 plugin(s)") == true, "\(demo.stdout)")
+        let result = try await LBDProcess.run(["check", "--config", root.appendingPathComponent("demo/lbd.yaml").path,
+                                               "--plugins", root.appendingPathComponent("plugins.d").path])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.last?.hasPrefix("ok: \(examples.count) plugin(s)") == true, "\(result.stdout)")
     }
