@@ -223,6 +223,9 @@ class Bench:
         for name, layer2 in groups:
             log(f"failover ({', '.join(modes)}): lbd settings '{name}' {layer2 or '(defaults)'}")
             self.start_lbd(layer2, name)
+            owner, prober = self.settle_or_recover(layer2, records, after="start")
+            prober.stop()
+            records.append(self.idle_cpu(name))
             previous = "start"
             for run in range(self.args.runs):
                 for mode in modes:
@@ -236,6 +239,23 @@ class Bench:
                         f"{fmt(v4.get('outage_ms'))} ms, lost {v4['lost']}/{v6['lost']}"
                         + (f", lbd exited after {fmt(record.get('lbd_exit_ms'))} ms" if mode == "sigterm" else ""))
         return records
+
+    def idle_cpu(self, settings, seconds=5.0):
+        """CPU used by each lbd over `seconds` of steady state (heartbeats only): what the settings cost."""
+        def ticks(pid):
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return int(fields[11]) + int(fields[12])  # utime + stime
+        pids = {node: self.lab.lbd_pid(node) for node in NODES}
+        before = {node: ticks(pid) for node, pid in pids.items()}
+        started = time.monotonic()
+        time.sleep(seconds)
+        elapsed = time.monotonic() - started
+        hz = os.sysconf("SC_CLK_TCK")
+        cpu = {node: (ticks(pid) - before[node]) / hz / elapsed * 100 for node, pid in pids.items()}
+        log(f"  idle CPU with settings '{settings}': " + ", ".join(f"{n} {v:.1f} %" for n, v in cpu.items()))
+        return {"phase": "idle_cpu", "settings": settings, "seconds": elapsed, "cpu_percent": cpu,
+                "load": loadavg()}
 
     # --- memory
 

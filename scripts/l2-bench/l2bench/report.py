@@ -126,6 +126,12 @@ def markdown(document):
                 verdicts.append(f"failover {settings} {mode}: takeover median {med:.0f} ms, max {worst:.0f} ms "
                                 f"(target ≤ {limit}): " + ("met" if med <= limit else "NOT MET")
                                 + ("" if worst <= limit else " (some runs above)"))
+    idle = [r for r in records if r["phase"] == "idle_cpu"]
+    if idle:
+        out.append("Idle CPU of each node (steady state, heartbeats only, " + f"{idle[0]['seconds']:.0f} s): " + "; ".join(
+            f"{r['settings']}: " + ", ".join(f"{n} {v:.1f} %" for n, v in sorted(r["cpu_percent"].items()))
+            for r in idle))
+        out.append("")
     memory = [r for r in records if r["phase"] == "memory"]
     if memory:
         lines, hwm = memory_table(memory)
