@@ -70,6 +70,7 @@ struct Layer2Loop {
         case .scan:
             rescan()
             actions = []
+            statusChanged = true  // the counters move: the status file is refreshed at every scan
         case .linkEnded(let name):
             logger.warning("layer 2: interface \(name) stopped delivering frames; it is reopened at the next scan")
             links.forget(name)
@@ -157,8 +158,7 @@ struct Layer2Loop {
 
     func writeStatus() {
         guard let status else { return }
-        status.write(Layer2Status(node: node, ready: ready, shuttingDown: shuttingDown, live: live.sorted(),
-                                  interfaces: links.statusInterfaces,
+        status.write(Layer2Status(node: node, interfaces: links.statusInterfaces,
                                   ownership: machine.status(at: .now, wallClock: Self.wallClock()),
                                   responder: answers.counted, heartbeats: membership.counters))
     }

@@ -11,6 +11,12 @@ struct Layer2Status: Encodable, Sendable {
         var ndp: Bool
     }
 
+    /// Requests answered, claims seen, frames dropped by reason; heartbeats sent, accepted and rejected by reason.
+    struct Counters: Encodable, Sendable {
+        var responder: ResponderCounters
+        var heartbeats: Membership.Counters
+    }
+
     /// This node.
     var node: String
     /// False during the startup hold (one detection period of listening before owning anything).
@@ -21,12 +27,21 @@ struct Layer2Status: Encodable, Sendable {
     var live: [String]
     /// The interfaces answered on.
     var interfaces: [Interface]
-    /// Per service: ranking, owner and this node's state.
-    var ownership: OwnershipStatus
-    /// Replies, claims and drops by reason.
-    var responder: ResponderCounters
-    /// Heartbeats rejected, by reason.
-    var heartbeats: Membership.Counters
+    /// Per service this node is a candidate for: ranking, live candidates, owner, this node's state and why.
+    var services: [OwnershipStatus.Service]
+    /// Since start.
+    var counters: Counters
+
+    init(node: String, interfaces: [Interface], ownership: OwnershipStatus, responder: ResponderCounters,
+         heartbeats: Membership.Counters) {
+        self.node = node
+        ready = ownership.ready
+        shuttingDown = ownership.shuttingDown
+        live = ownership.live
+        self.interfaces = interfaces
+        services = ownership.services
+        counters = Counters(responder: responder, heartbeats: heartbeats)
+    }
 }
 
 /// Writes the status file atomically (a temporary file renamed over it), so readers never see half a file.
