@@ -51,6 +51,23 @@ import Testing
         }
     }
 
+    /// Over many services, the three nodes' tables partition the addresses: each is answered by exactly one node,
+    /// with everyone live and after any one node dies.
+    @Test(arguments: [nil, "n1", "n2", "n3"])
+    func everyAddressHasExactlyOneOwner(dead: String?) {
+        let nodes = ["n1", "n2", "n3"]
+        let services = (1...300).map { l2Service("s\($0)", [IPAddress("10.98.1.0")!.advanced(by: $0)!]) }
+        let survivors = nodes.filter { $0 != dead }
+        var machines = survivors.map { readyMachine(services, live: Set(nodes).subtracting([$0]), node: $0) }
+        for index in machines.indices { _ = machines[index].membership(live: Set(survivors), at: t(1000)) }
+        for service in services {
+            let answering = machines.filter { $0.table.answers(service.addresses[0], on: "eth0") }.map(\.node)
+            #expect(answering.count == 1, "\(service.service) is answered by \(answering)")
+        }
+        // The election spreads the services (about a third each, never none).
+        #expect(machines.allSatisfy { $0.table.entries.count > 50 })
+    }
+
     /// The owner of 10.98.0.100 (ranking n2, n1, n3) as n1 sees it, for each set of live peers.
     static let owners: [(Set<String>, String)] = [
         ([], "n1"), (["n2"], "n2"), (["n3"], "n1"), (["n2", "n3"], "n2"), (["n2", "n3", "n4"], "n2"),

@@ -24,6 +24,7 @@ extension OwnershipStateMachine {
                 record.ranking = OwnerElection.ranking(of: want.layer2.candidates, for: want.addresses[0])
             }
             let answeredChanged = record.addresses != want.addresses || record.interfaces != interfaces
+            if answeredChanged { step.tableMayChange = true }
             if record.addresses != want.addresses {
                 step.addressesBefore[id] = record.addresses
                 // An address the service lost is not answered any more, handed over or not.
@@ -105,6 +106,7 @@ extension OwnershipStateMachine {
         records[id]!.role = .owned(Burst(start: now, sent: 1))
         records[id]!.since = now
         records[id]!.reason = reason
+        step.tableMayChange = true
         step.changes.append(.acquired(id, reason: reason))
         step.announce.formUnion(records[id]!.addresses)
     }
@@ -121,6 +123,7 @@ extension OwnershipStateMachine {
                                                 claimed: []))
         records[id]!.since = now
         records[id]!.reason = reason
+        step.tableMayChange = true
         step.changes.append(.releasing(id, reason: reason))
     }
 
@@ -130,6 +133,7 @@ extension OwnershipStateMachine {
         records[id]!.role = .standby
         records[id]!.since = now
         records[id]!.reason = reason
+        step.tableMayChange = true
         step.changes.append(.released(id, reason: reason))
         if records[id]!.eligibility != .candidate { records[id] = nil }
     }

@@ -4,8 +4,9 @@ extension OwnershipStateMachine {
     /// Counts `claim` towards the handovers of releasing services that have its address, and reports it as a
     /// conflict for owned ones.
     mutating func observe(_ claim: AddressClaim, at now: ContinuousClock.Instant, _ step: inout Step) {
-        for id in records.keys.sorted() {
-            guard let record = records[id], record.answered.contains(claim.address) else { continue }
+        let concerned = records.filter { $0.value.answered.contains(claim.address) }.keys.sorted()
+        for id in concerned {
+            guard let record = records[id] else { continue }
             switch record.role {
             case .standby:
                 break

@@ -132,20 +132,27 @@ extension OwnershipStateMachine {
         /// The addresses services had before the desired set of this step changed them: a service lost in the
         /// same step is handed over with what it was answering, not with addresses it never announced.
         var addressesBefore: [ServiceID: [IPAddress]] = [:]
+        /// Whether a role, an address or an interface list changed: only then is the table rebuilt (a claim
+        /// that completes nothing, the common case during another node's takeover burst, costs no rebuild).
+        var tableMayChange = false
     }
 
     /// The actions for `step`: changes, the table if it changed, announcements of owned addresses, and the end of
     /// the shutdown.
     mutating func finish(_ step: Step) -> [Action] {
         var actions = step.changes.map(Action.changed)
-        let current = answerTable()
-        if current != table {
-            table = current
-            actions.append(.answer(current))
+        if step.tableMayChange {
+            let current = answerTable()
+            if current != table {
+                table = current
+                actions.append(.answer(current))
+            }
         }
-        let owned = Set(records.values.filter(\.isOwned).flatMap(\.addresses))
-        let announce = step.announce.intersection(owned)
-        if !announce.isEmpty { actions.append(.announce(announce.sorted())) }
+        if !step.announce.isEmpty {
+            let owned = Set(records.values.filter(\.isOwned).flatMap(\.addresses))
+            let announce = step.announce.intersection(owned)
+            if !announce.isEmpty { actions.append(.announce(announce.sorted())) }
+        }
         if isShuttingDown && !isShutdownComplete && !records.values.contains(where: \.isReleasing) {
             isShutdownComplete = true
             actions.append(.shutdownComplete)
