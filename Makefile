@@ -1,7 +1,7 @@
 # lbd: the two quick-start targets are `make run` and `make test`.
 SWIFT ?= swift
 
-.PHONY: run test deps build bench check-demo clean-demo lab lab-down bgp-bench fuzz
+.PHONY: run test deps build bench check-demo clean-demo lab lab-down bgp-bench fuzz l2-lab l2-lab-down l2-bench
 
 deps:
 	@./scripts/install-deps.sh
@@ -37,6 +37,19 @@ lab: build
 
 lab-down:
 	./scripts/bgp-lab.sh down
+
+## The Layer 2 lab (root): a bridge, a client and three lbd nodes answering ARP/NDP; docs/layer2-lab.md. `make l2-lab-down` ends it.
+l2-lab: build
+	./scripts/l2-lab.sh up "$$($(SWIFT) build --show-bin-path)/lbd"
+
+l2-lab-down:
+	./scripts/l2-lab.sh down
+
+## The Layer 2 benchmark (root): reply latency, failover, handover and memory against the kernel and keepalived;
+## docs/layer2-benchmark.md. Extra options in L2_BENCH_ARGS (e.g. --runs 10).
+l2-bench: deps
+	$(SWIFT) build -c release --product lbd --scratch-path .build-release
+	./scripts/l2-bench/l2-bench run --lbd .build-release/release/lbd $(L2_BENCH_ARGS)
 
 ## The BGP benchmark (root): lbd, GoBGP, FRR and BIRD announcing N routes to BIRD; docs/bgp-benchmark.md.
 bgp-bench: deps
