@@ -98,6 +98,18 @@ import Testing
         ])
     }
 
+    /// The only address still awaiting its claim leaves the service: the handover is complete.
+    @Test func handoverCompletesWhenTheUnclaimedAddressGoes() {
+        var n1 = readyMachine([l2Service("b", [vip101, vip6])], live: ["n2", "n3"])
+        _ = n1.desired(desiredSet([l2Service("b", [vip101, vip6], candidates: ["n2", "n3"])]), at: t(10_000))
+        #expect(n1.claimObserved(claim(vip101, by: "n3"), at: t(10_100)) == [])
+        #expect(n1.desired(desiredSet([l2Service("b", [vip101], candidates: ["n2", "n3"])]), at: t(10_200)) == [
+            .changed(.released(sid("b"), reason: .handedOver(claim(vip101, by: "n3")))),
+            .answer(.empty),
+        ])
+        #expect(n1.status(at: t(10_200), wallClock: 0).services.isEmpty)
+    }
+
     /// Losing the service while its addresses all change: nothing n1 answered is left, so it stops at once.
     @Test func lossWithEveryAddressChangedStopsAtOnce() {
         var n1 = readyMachine([l2Service("b", [vip101])], live: ["n2", "n3"])

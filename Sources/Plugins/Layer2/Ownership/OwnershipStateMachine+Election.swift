@@ -20,29 +20,24 @@ extension OwnershipStateMachine {
                                      eligibility: .candidate, since: now)
                 continue
             }
-            if record.candidates != want.layer2.candidates || record.addresses.first != want.addresses.first {
-                record.ranking = OwnerElection.ranking(of: want.layer2.candidates, for: want.addresses[0])
-            }
             let answeredChanged = record.addresses != want.addresses || record.interfaces != interfaces
-            if answeredChanged { step.tableMayChange = true }
-            if record.addresses != want.addresses {
-                step.addressesBefore[id] = record.addresses
-                // An address the service lost is not answered any more, handed over or not.
-                if case .releasing(var handover) = record.role {
-                    handover.addresses.formIntersection(want.addresses)
-                    record.role = .releasing(handover)
-                }
-            }
-            record.addresses = want.addresses
+            record.update(addresses: want.addresses, candidates: want.layer2.candidates, id: id, &step)
+            if record.interfaces != interfaces { step.tableMayChange = true }
             record.interfaces = interfaces
-            record.candidates = want.layer2.candidates
             record.eligibility = .candidate
             records[id] = record
             // What is answered changed while owned: announce it all again, on the new interfaces too.
             if answeredChanged && record.isOwned { restartBurst(id, at: now, &step) }
         }
         for id in records.keys where wanted[id] == nil {
-            records[id]!.eligibility = set.services[id] == nil ? .removed : .notCandidate
+            guard let service = set.services[id], !service.addresses.isEmpty else {
+                records[id]!.eligibility = .removed
+                continue
+            }
+            // Still listed: its addresses (and its candidates, when given) still tell what to hand over, and to whom.
+            records[id]!.update(addresses: service.addresses,
+                                candidates: service.layer2?.candidates ?? records[id]!.candidates, id: id, &step)
+            records[id]!.eligibility = .notCandidate
         }
     }
 
@@ -64,12 +59,15 @@ extension OwnershipStateMachine {
         case .owned:
             if owner == node { break }
             beginRelease(id, reason: lossReason(record, owner: owner), handingOver: owner != nil, at: now, &step)
-        case .releasing:
+        case .releasing(let handover):
             if owner == node && isReady {
                 acquire(id, reason: takeoverReason(previous, left: left), at: now, &step)
-            } else if owner == nil || record.answered.isEmpty {
-                // Whoever was to take over is gone too, or nothing is left to hand over.
+            } else if owner == nil || handover.addresses.isEmpty {
+                // Whoever was to take over is gone too, or the service lost every address being handed over.
                 release(id, reason: record.reason, at: now, &step)
+            } else if handover.isComplete, let claim = handover.lastClaim {
+                // The service lost the only addresses still waiting for a claim.
+                release(id, reason: .handedOver(claim), at: now, &step)
             }
         }
         if let record = records[id], case .standby = record.role, record.eligibility != .candidate {
@@ -119,8 +117,7 @@ extension OwnershipStateMachine {
         let record = records[id]!
         let kept = Set(step.addressesBefore[id] ?? record.addresses).intersection(record.addresses)
         guard handingOver && !kept.isEmpty else { return release(id, reason: reason, at: now, &step) }
-        records[id]!.role = .releasing(Handover(addresses: kept, deadline: now + settings.handoverTimeout,
-                                                claimed: []))
+        records[id]!.role = .releasing(Handover(addresses: kept, deadline: now + settings.handoverTimeout))
         records[id]!.since = now
         records[id]!.reason = reason
         step.tableMayChange = true

@@ -14,8 +14,9 @@ extension OwnershipStateMachine {
                 step.changes.append(.conflict(id, claim: claim))
             case .releasing(var handover):
                 handover.claimed.insert(claim.address)
+                handover.lastClaim = claim
                 records[id]!.role = .releasing(handover)
-                if handover.addresses.isSubset(of: handover.claimed) {
+                if handover.isComplete {
                     release(id, reason: .handedOver(claim), at: now, &step)
                 }
             }

@@ -27,7 +27,7 @@ extension OwnershipStateMachine {
         var addresses: [IPAddress]
         /// The interfaces to answer on; empty means all.
         var interfaces: Set<String>
-        /// The candidates last listed, this node included (kept once it is no longer one: the handover target).
+        /// The candidates last listed (kept when the desired set stops giving them: who can take over).
         var candidates: [String]
         /// The candidates in election order for the first address.
         var ranking: [String]
@@ -70,6 +70,31 @@ extension OwnershipStateMachine {
         /// When the service stops being answered even without every claim.
         var deadline: ContinuousClock.Instant
         /// The addresses another station has claimed since the release began.
-        var claimed: Set<IPAddress>
+        var claimed: Set<IPAddress> = []
+        /// The last of those claims.
+        var lastClaim: AddressClaim?
+
+        /// Whether every address still answered has been claimed.
+        var isComplete: Bool { addresses.isSubset(of: claimed) }
+    }
+}
+
+extension OwnershipStateMachine.Record {
+    /// Takes the service's current addresses and candidates: the ranking follows them, and an address the
+    /// service lost is not answered any more, handed over or not.
+    mutating func update(addresses newAddresses: [IPAddress], candidates newCandidates: [String], id: ServiceID,
+                         _ step: inout OwnershipStateMachine.Step) {
+        if newCandidates != candidates || newAddresses.first != addresses.first {
+            ranking = OwnerElection.ranking(of: newCandidates, for: newAddresses[0])
+        }
+        candidates = newCandidates
+        guard newAddresses != addresses else { return }
+        step.tableMayChange = true
+        step.addressesBefore[id] = addresses
+        if case .releasing(var handover) = role {
+            handover.addresses.formIntersection(newAddresses)
+            role = .releasing(handover)
+        }
+        addresses = newAddresses
     }
 }

@@ -27,9 +27,11 @@ extension OwnershipStateMachine {
             step.announce.formUnion(records[id]!.addresses)
             // Skip the points already past: the count of schedule points at or before `now`.
             let every = settings.repeatEvery
-            burst.sent = max(burst.sent + 1, Int(((now - burst.start) / every).rounded(.down)) + 1)
-            while burst.start + every * (burst.sent - 1) > now { burst.sent -= 1 }
-            while burst.start + every * burst.sent <= now { burst.sent += 1 }
+            let passed = ((now - burst.start) / every).rounded(.down) + 1
+            let limit = (settings.repeatFor / every).rounded(.up)
+            burst.sent = max(burst.sent + 1, Int(min(passed, limit, 1e12)))
+            while burst.start + every * (burst.sent - 1) > now { burst.sent -= 1 }  // Double rounding
+            while let next = nextAnnouncement(of: burst), next <= now { burst.sent += 1 }
             records[id]!.role = .owned(burst)
         }
     }
