@@ -169,4 +169,17 @@ import Testing
         // A join reported for this node itself is not a join.
         #expect(n1.membership(live: ["n2", "n3"], joined: ["n1"], at: t(20_500)) == [])
     }
+
+    /// An interface (re)opened: the same new burst for what is owned, nothing for what is being handed over.
+    @Test func reannounceOwnedOnly() {
+        var n1 = readyMachine([l2Service("b", [vip101]), l2Service("c", [vip100], candidates: ["n1", "n2"])],
+                              live: [])
+        // n1 owns both while alone; then n2, first for 10.98.0.100, joins and c is being handed to it.
+        _ = n1.membership(live: ["n2"], joined: ["n2"], at: t(10_000))
+        #expect(n1.state(of: "c") == .releasing)
+        #expect(n1.reannounce(at: t(10_100)) == [.announce([vip101])])
+        #expect(n1.nextDeadline == t(11_100))
+        var early = OwnershipStateMachine(node: "n1")
+        #expect(early.reannounce(at: t(0)) == [])
+    }
 }

@@ -113,6 +113,14 @@ public struct OwnershipStateMachine: Sendable {
         return finish(step)
     }
 
+    /// Starts a new announcement burst for everything owned, as a join does; for when an interface (re)opens, whose
+    /// clients may have missed the takeover. Releasing services are not announced: their next owner does that.
+    public mutating func reannounce(at now: ContinuousClock.Instant) -> [Action] {
+        var step = Step()
+        restartAllBursts(at: now, &step)
+        return finish(step)
+    }
+
     /// Starts the shutdown: owned services are handed over (or dropped when nobody can take them), nothing is
     /// acquired again, and ``Action/shutdownComplete`` follows once nothing is releasing.
     public mutating func shutdown(at now: ContinuousClock.Instant) -> [Action] {
