@@ -25,12 +25,12 @@ import Testing
         _ = n1.claimObserved(claim(vip100), at: t(1100))
         let status = n1.status(at: t(1100), wallClock: 0)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json = String(decoding: try encoder.encode(status), as: UTF8.self)
         #expect(json == """
             {"live":["n2","n3"],"node":"n1","ready":true,"services":[{"addresses":["10.98.0.100","fd00:98::100"],\
             "awaitingClaims":["fd00:98::100"],"interfaces":[],"live":["n2","n1","n3"],"owner":"n2",\
-            "ranking":["n2","n1","n3"],"reason":"betterCandidateJoined","reasonDetail":"n2","service":"default\\/a",\
+            "ranking":["n2","n1","n3"],"reason":"betterCandidateJoined","reasonDetail":"n2","service":"default/a",\
             "since":"1970-01-01T00:00:00.000Z","state":"releasing"}],"shuttingDown":false}
             """)
         #expect(try JSONDecoder().decode(OwnershipStatus.self, from: Data(json.utf8)) == status)
