@@ -89,6 +89,10 @@ import Testing
                 source: F.v6DAD, destination: F.allNodes,
                 message: .advertisement(NeighborAdvertisement(solicited: false, override: true, target: F.v6DAD,
                                                               targetLinkLayer: F.macB))),
+        // A Neighbor Unreachability Detection probe: unicast to the target itself, at its MAC.
+        NDPCase(name: "ns-unicast-kernel", destinationMAC: F.macA, sourceMAC: F.macB, source: F.linkLocalB,
+                destination: F.linkLocalA,
+                message: .solicitation(NeighborSolicitation(target: F.linkLocalA, sourceLinkLayer: F.macB))),
         NDPCase(name: "ns-vlan10", destinationMAC: MACAddress("33:33:ff:00:00:02")!, sourceMAC: F.macA,
                 vlanTags: [VLANTag(vlanID: 10, priority: 5)], source: F.linkLocalA,
                 destination: IPv6Address("ff02::1:ff00:2")!,

@@ -17,6 +17,8 @@ enum FramesFixtures {
     static let v6DAD = IPv6Address("fd00:99::3")!
     /// fra's link-local address (EUI-64 of 02:99:00:00:00:0a): ndisc6's source.
     static let linkLocalA = IPv6Address("fe80::99:ff:fe00:a")!
+    /// frb's link-local address: the source of its kernel's unicast probe.
+    static let linkLocalB = IPv6Address("fe80::99:ff:fe00:b")!
     static let allNodes = IPv6Address("ff02::1")!
 
     /// Every fixture's name (without .hex), sorted.

@@ -89,6 +89,17 @@ import Testing
         #expect(na.message.target == F.v6B)
     }
 
+    @Test func unicastProbeIsAnsweredToItsSender() throws {
+        // The kernel's NUD probe: to the target itself at our MAC (RFC 4861 §7.3.3); the NA goes back unicast, S = 1.
+        let table = AnswerTable(entries: [.v6(F.linkLocalA): []])
+        let outcome = Responder.respond(to: try F.bytes("ns-unicast-kernel"), on: Self.fra, table: table)
+        let (ethernet, na) = try F.ndp(try replyFrame(outcome, for: .v6(F.linkLocalA)))
+        #expect(ethernet.destination == F.macB && ethernet.source == F.macA)
+        #expect(na.header.source == F.linkLocalA && na.header.destination == F.linkLocalB)
+        #expect(na.message == .advertisement(NeighborAdvertisement(solicited: true, override: true,
+                                                                   target: F.linkLocalA, targetLinkLayer: F.macA)))
+    }
+
     @Test func duplicateAddressDetectionIsAnsweredToAllNodes() throws {
         // RFC 4861 §7.2.4: a solicitation from :: is answered to ff02::1 with S = 0.
         let outcome = Responder.respond(to: try F.bytes("ns-dad-kernel"), on: Self.fra, table: Self.table)

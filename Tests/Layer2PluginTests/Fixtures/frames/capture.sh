@@ -37,17 +37,18 @@ inb ip addr add fd00:99::2/64 dev frb nodad
 for l in lo fra; do ina ip link set "$l" up; done
 for l in lo frb; do inb ip link set "$l" up; done
 
-# Captures on fra (in a) while "$@" runs; waits (bounded) for `want` frames; writes them to $work/frames.pcap.
-capture() { capture_on "$A" fra "$@"; }
+# Captures ARP and NS/NA on fra (in a) while "$@" runs; waits (at most 15 s) for `want` frames; writes them to
+# $work/frames.pcap. capture_on takes the namespace, the interface and the tcpdump filter first.
+ndp="icmp6 and (ip6[40] == 135 or ip6[40] == 136)"
+capture() { capture_on "$A" fra "arp or ($ndp)" "$@"; }
 capture_on() {
-    local ns=$1 ifname=$2 want=$3; shift 3
+    local ns=$1 ifname=$2 filter=$3 want=$4; shift 4
     rm -f "$work/frames.pcap" "$work/tcpdump.err"
-    ip netns exec "$ns" tcpdump -i "$ifname" -U -w "$work/frames.pcap" "arp or (icmp6 and (ip6[40] == 135 or ip6[40] == 136)) or vlan" \
-        2>"$work/tcpdump.err" &
+    ip netns exec "$ns" tcpdump -i "$ifname" -U -w "$work/frames.pcap" "$filter" 2>"$work/tcpdump.err" &
     tcpdump_pid=$!
     for _ in $(seq 100); do grep -qs "listening on" "$work/tcpdump.err" && break; sleep 0.05; done
     "$@" >/dev/null 2>&1 || true
-    for _ in $(seq 100); do
+    for _ in $(seq 300); do
         [ "$(python3 "$work/count.py" "$work/frames.pcap" 2>/dev/null || echo 0)" -ge "$want" ] && break
         sleep 0.05
     done
@@ -102,6 +103,11 @@ capture 2 ina ndisc6 -1 -r 1 fd00:99::2 fra
 save 1 ns-ndisc6 "ndisc6 -1 -r 1 fd00:99::2 fra: Neighbor Solicitation to the solicited-node group; $tool"
 save 2 na-kernel "ndisc6 -1 -r 1 fd00:99::2 fra: the kernel's solicited Neighbor Advertisement from frb; $tool"
 
+# frb's kernel learnt fra's link-local address from ndisc6's SLLA (STALE) and used it for its NA (DELAY): about 5 s
+# later (delay_first_probe_time) it confirms it with a unicast NS, sent to the target itself at fra's MAC.
+capture_on "$A" fra "icmp6 and ip6[40] == 135 and ether dst 02:99:00:00:00:0a" 1 true
+save 1 ns-unicast-kernel "the kernel's unicast NS (RFC 4861 §7.3.3 probe) from frb to fe80::99:ff:fe00:a at 02:99:00:00:00:0a, 5 s after ndisc6 -1 -r 1 fd00:99::2 fra; $tool"
+
 # DAD of a new address in b (from ::, no SLLA), then, with ndisc_notify, the kernel's unsolicited NA once it is valid.
 inb sh -c 'echo 1 > /proc/sys/net/ipv6/conf/frb/accept_dad; echo 1 > /proc/sys/net/ipv6/conf/frb/ndisc_notify'
 capture 2 inb ip addr add fd00:99::3/64 dev frb
@@ -118,7 +124,7 @@ s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(("fra", 0))
 s.send(frame[:12] + bytes.fromhex(sys.argv[2]) + frame[12:])
 PY
-tagged() { capture_on "$B" frb 1 ina python3 "$work/inject.py" "$out/$1.hex" "$2"; }
+tagged() { capture_on "$B" frb vlan 1 ina python3 "$work/inject.py" "$out/$1.hex" "$2"; }
 inject="sent from fra with an AF_PACKET socket (this kernel has no 802.1Q), captured with tcpdump -w on frb"
 tagged arp-request-arping 8100000a
 save 1 arp-request-vlan10 "arping -c 1 -I fra 10.99.0.2's request with an 802.1Q tag (VLAN 10, PCP 0) inserted; $inject"
