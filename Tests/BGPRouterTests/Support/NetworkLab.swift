@@ -262,7 +262,8 @@ final class NetworkLab: Sendable {
 }
 
 /// Runs `body` with a fresh lab and always destroys it afterwards (processes killed, namespaces deleted), whether
-/// `body` returns, throws or is cancelled. Labs run one at a time: each holds a few daemons, on a small machine.
+/// `body` returns, throws or is cancelled. Labs run one at a time (LabKit's `LabGate`, shared with the other labs):
+/// each holds a few daemons, on a small machine.
 func withLab<T>(isolation: isolated (any Actor)? = #isolation, _ body: (NetworkLab) async throws -> T) async throws
     -> T {
     await LabGate.shared.acquire()
@@ -283,27 +284,4 @@ func withLab<T>(isolation: isolated (any Actor)? = #isolation, _ body: (NetworkL
     }
     await LabGate.shared.release()
     return try result.get()
-}
-
-/// Lets one lab run at a time in this test process.
-actor LabGate {
-    /// The gate every `withLab` goes through.
-    static let shared = LabGate()
-
-    private var busy = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    /// Waits until no other lab is running, then takes the turn.
-    func acquire() async {
-        if busy {
-            await withCheckedContinuation { waiting.append($0) }
-        } else {
-            busy = true
-        }
-    }
-
-    /// Hands the turn to the next waiting lab.
-    func release() {
-        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
-    }
 }
