@@ -125,6 +125,7 @@ public final class Layer2Announcer: Announcer, Plugin {
 final class SharedAnswers: Sendable {
     private let table = Mutex(AnswerTable.empty)
     private let counters = Mutex(ResponderCounters())
+    private let ourMACs = Mutex(Set<MACAddress>())
 
     /// The table in force.
     var current: AnswerTable { table.withLock { $0 } }
@@ -136,6 +137,12 @@ final class SharedAnswers: Sendable {
     func count(_ outcome: ResponderOutcome) {
         counters.withLock { $0.count(outcome) }
     }
+
+    /// Records the MAC addresses of every interface of the host.
+    func setOurMACs(_ macs: Set<MACAddress>) { ourMACs.withLock { $0 = macs } }
+
+    /// Whether `mac` belongs to one of the host's interfaces.
+    func isOurs(_ mac: MACAddress) -> Bool { ourMACs.withLock { $0.contains(mac) } }
 
     /// What was counted so far.
     var counted: ResponderCounters { counters.withLock { $0 } }

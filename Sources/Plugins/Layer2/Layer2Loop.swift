@@ -21,6 +21,7 @@ struct Layer2Loop {
     var requestedInterfaces: Set<String>? = nil
     var lastInterfaceNames: [String] = []
     var lastVerdicts: [String: InterfaceVerdict] = [:]
+    var lastConflictLog: [ServiceID: ContinuousClock.Instant] = [:]
 
     init(node: String, machine: OwnershipStateMachine, links: LinkSet, membership: Membership,
          answers: SharedAnswers, exclusions: [InterfacePattern], status: StatusFileWriter?, logger: Logger) {
@@ -83,24 +84,50 @@ struct Layer2Loop {
             actions = machine.shutdown(at: now)
             statusChanged = true
         }
+        let (changed, stop) = perform(actions)
+        if statusChanged || changed || stop { writeStatus() }
+        return stop
+    }
+
+    /// Performs the state machine's actions in their order; returns whether the status changed and whether the
+    /// shutdown is complete.
+    @discardableResult
+    mutating func perform(_ actions: [OwnershipStateMachine.Action]) -> (changed: Bool, stop: Bool) {
+        var changed = false
         var stop = false
         for action in actions {
             switch action {
             case .answer(let table):
-                answers.set(table)
+                // The groups are joined before anything is announced, so the first solicitations arrive.
                 links.setSolicitedNodeGroups(for: table)
-                statusChanged = true
+                answers.set(table)
+                changed = true
             case .announce(let addresses):
                 links.announce(addresses, table: answers.current)
             case .changed(let change):
-                logger.info("layer 2: \(change)")
-                statusChanged = true
+                log(change)
+                changed = true
             case .shutdownComplete:
                 stop = true
             }
         }
-        if statusChanged || stop { writeStatus() }
-        return stop
+        return (changed, stop)
+    }
+
+    /// Logs a change; conflicts (another station announcing an address this node owns: a shared address with two
+    /// owners, a partition, a misconfigured host) at most once per 10 s per service.
+    mutating func log(_ change: OwnershipChange) {
+        guard case .conflict(let service, let claim) = change else {
+            logger.info("layer 2: \(change)")
+            return
+        }
+        let now = ContinuousClock.now
+        if let last = lastConflictLog[service], now - last < .seconds(10) { return }
+        lastConflictLog[service] = now
+        logger.warning("""
+            layer 2: \(service): another station announces \(claim.address) (\(claim.mac) on \(claim.interface)) \
+            while this node owns it; logged at most every 10 s
+            """)
     }
 
     /// Re-reads the host's interfaces and opens or closes link handles to match.
@@ -119,8 +146,9 @@ struct Layer2Loop {
         if names != lastInterfaceNames {
             lastInterfaceNames = names
             membership.setInterfaces(names)
-            // A link that (re)opened announces what this node owns: clients on it may have missed the takeover.
-            links.announce(Array(answers.current.entries.keys), table: answers.current)
+            // A link that (re)opened announces what this node owns (not what it is handing over): clients on it
+            // may have missed the takeover.
+            perform(machine.reannounce(at: .now))
             writeStatus()
         }
     }

@@ -51,7 +51,7 @@ struct StatusFileWriter: Sendable {
 
     func write(_ status: Layer2Status) {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
             let data = try encoder.encode(status)
             let url = URL(fileURLWithPath: path)

@@ -69,6 +69,7 @@ final class LinkSet: @unchecked Sendable {
                 }
             }
         }
+        answers.setOurMACs(Set(interfaces.compactMap(\.mac)))
         setSolicitedNodeGroups(for: answers.current)
     }
 
@@ -87,7 +88,8 @@ final class LinkSet: @unchecked Sendable {
                             logger.warning("layer 2: cannot send a reply on \(name): \(error)")
                         }
                     case .claim(let claim):
-                        send(.claim(claim))
+                        // Our own announcement seen on another of our interfaces on the same segment is no claim.
+                        if !answers.isOurs(claim.mac) { send(.claim(claim)) }
                     case .drop:
                         break
                     }
