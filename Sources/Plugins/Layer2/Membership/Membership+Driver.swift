@@ -233,15 +233,24 @@ extension Membership {
         let lines = state.withLock { state -> [LogLine] in
             guard state.phase == .running, !state.leaving else { return [] }
             let lines = sendBeat(leaving: false, &state)
-            let interval = configuration.interval.duration
-            var next = deadline + interval * Double.random(in: 0.9...1.1)
             let now = ContinuousClock.now
-            if next < now { next = now }
-            let due = next
-            state.beatTimer = loop.scheduleTask(in: TimeAmount(due - now)) { self.beat(deadline: due) }
+            let next = Self.nextBeat(after: deadline, now: now, interval: configuration.interval.duration,
+                                     factor: Double.random(in: Self.jitter))
+            state.beatTimer = loop.scheduleTask(in: TimeAmount(next - now)) { self.beat(deadline: next) }
             return lines
         }
         write(lines)
+    }
+
+    /// The range of the random factor applied to each interval (±10 %).
+    static let jitter = 0.9...1.1
+
+    /// When the beat after the one due at `deadline` is due: `interval` × `factor` after that deadline (not after
+    /// `now`, so lateness does not accumulate), or `now` when that is already past (after a stall: one beat at
+    /// once, no burst of the missed ones).
+    static func nextBeat(after deadline: ContinuousClock.Instant, now: ContinuousClock.Instant, interval: Duration,
+                         factor: Double) -> ContinuousClock.Instant {
+        max(deadline + interval * factor, now)
     }
 
     /// Seals the next beat and sends it to every destination; send failures are counted and logged (limited).
