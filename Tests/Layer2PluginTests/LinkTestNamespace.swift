@@ -6,7 +6,7 @@ import Synchronization
 /// Two network namespaces joined by a veth pair, created for one link test and deleted after it.
 ///
 /// Names: namespaces `lbdh-lk-<pid>-<n>a` / `…b`, interfaces `lk<n>a` (in A) and `lk<n>b` (in B), addresses
-/// 10.97.<n>.1/24 and fd00:97:0:<n>::1/64 in A, `.2` / `::2` in B, DAD off so addresses are usable at once. Code
+/// 10.97.<n>.1/24 and fd00:97:0:<n in hex>::1/64 in A, `.2` / `::2` in B, DAD off so addresses are usable at once. Code
 /// that must run inside a namespace runs on a dedicated thread that entered it with `setns(CLONE_NEWNET)`; the test
 /// process's other threads never change namespace. Sockets (and libpcap handles) opened there stay in that
 /// namespace whatever thread uses them later.
@@ -61,7 +61,7 @@ struct LinkTestNamespace: Sendable {
                                            "net.ipv6.conf.\(interface).accept_dad=0"])
                 try LinkTestCommand.check(["ip", "-n", namespace, "addr", "add", "10.97.\(number).\(host)/24",
                                            "dev", interface])
-                try LinkTestCommand.check(["ip", "-n", namespace, "addr", "add", "fd00:97:0:\(number)::\(host)/64",
+                try LinkTestCommand.check(["ip", "-n", namespace, "addr", "add", "fd00:97:0:\(String(number, radix: 16))::\(host)/64",
                                            "dev", interface, "nodad"])
                 try LinkTestCommand.check(["ip", "-n", namespace, "link", "set", interface, "up"])
             }

@@ -12,18 +12,18 @@ final class LinkTestReader: Sendable {
     /// Starts reading; `onFrame` (default: nothing) also runs on the reader thread for each frame.
     init(_ link: PcapLink, onFrame: @escaping @Sendable ([UInt8]) -> Void = { _ in }) {
         self.link = link
-        let thread = Thread { [frames, outcome] in
+        let thread = Thread { [self] in
             let result: Result<Void, LinkError>
             do throws(LinkError) {
                 try link.run { frame in
-                    frames.withLock { $0.append(frame) }
+                    self.frames.withLock { $0.append(frame) }
                     onFrame(frame)
                 }
                 result = .success(())
             } catch {
                 result = .failure(error)
             }
-            outcome.withLock { $0 = result }
+            self.outcome.withLock { $0 = result }
         }
         thread.start()
     }

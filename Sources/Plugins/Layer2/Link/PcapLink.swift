@@ -28,6 +28,12 @@ public final class PcapLink: Sendable {
     /// The kernel buffer libpcap asks for, in octets.
     public static let bufferSize: Int32 = 1 << 20
 
+    /// How often a link whose interface went down asks libpcap whether the interface is back or gone, in ms.
+    ///
+    /// libpcap asks for 1 ms (`pcap_get_required_select_timeout`); a deleted interface is noticed within this
+    /// interval instead, at 50 wakeups a second while the interface stays down rather than 1000.
+    static let downRecheckMilliseconds: Int32 = 20
+
     /// What a link counted since it was opened.
     public struct Counters: Hashable, Sendable {
         /// Frames delivered to the `run` closure.
@@ -132,8 +138,9 @@ public final class PcapLink: Sendable {
     /// reading fails; frees the libpcap handle before returning.
     ///
     /// Returns normally after `close()` (at once if the link was already closed). Throws `.interfaceGone` when the
-    /// interface was deleted (an interface that only goes down keeps its handle and delivers again once it is up),
-    /// `.receive` with libpcap's text on other errors; the link is closed then, open a new one to resume.
+    /// interface was deleted, within `downRecheckMilliseconds` (an interface that only goes down keeps its handle
+    /// and delivers again once it is up), `.receive` with libpcap's text on other errors; the link is closed then,
+    /// open a new one to resume.
     /// Must not be called twice on one link.
     public func run(_ onFrame: ([UInt8]) -> Void) throws(LinkError) {
         let started = state.withLock { state in
@@ -153,9 +160,10 @@ public final class PcapLink: Sendable {
         var descriptors = (
             pollfd(fd: captureDescriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0))
+        var timeout: Int32 = -1
         while !stopping.load(ordering: .relaxed) {
             let ready = withUnsafeMutablePointer(to: &descriptors) {
-                $0.withMemoryRebound(to: pollfd.self, capacity: 2) { poll($0, 2, -1) }
+                $0.withMemoryRebound(to: pollfd.self, capacity: 2) { poll($0, 2, timeout) }
             }
             if ready < 0 {
                 let number = errno
@@ -169,6 +177,9 @@ public final class PcapLink: Sendable {
                 throw LinkError(.receive, interface: interface, message: "poll: the capture descriptor is invalid")
             }
             try drain(onFrame)
+            // After an ENETDOWN on a still existing interface, libpcap must be called again to learn whether the
+            // interface went away (no second error comes when it is deleted after being taken down) or came back up.
+            timeout = pcap_get_required_select_timeout(handle) == nil ? -1 : PcapLink.downRecheckMilliseconds
         }
     }
 
