@@ -133,6 +133,7 @@ class Bench:
         self.start_lbd({}, "default")
         owner, prober = self.settle()
         prober.stop()
+        time.sleep(self.args.quiet)  # the takeover's gratuitous repeats are over (repeatFor: 5 s)
         with in_netns(self.lab.ns("client")):
             probers = {4: latency.Prober(4, host_mac("client"), host_v4("client")),
                        6: latency.Prober(6, host_mac("client"), host_v6("client"))}
@@ -254,7 +255,12 @@ class Bench:
         hz = os.sysconf("SC_CLK_TCK")
         cpu = {node: (ticks(pid) - before[node]) / hz / elapsed * 100 for node, pid in pids.items()}
         log(f"  idle CPU with settings '{settings}': " + ", ".join(f"{n} {v:.1f} %" for n, v in cpu.items()))
-        return {"phase": "idle_cpu", "settings": settings, "seconds": elapsed, "cpu_percent": cpu,
+        rss = {}
+        for node, pid in pids.items():
+            status = proc_status(pid)
+            rss[node] = {"vmhwm_kib": kib(status["VmHWM"]), "vmrss_kib": kib(status["VmRSS"])}
+        log(f"  RSS with one service: " + ", ".join(f"{n} {v['vmrss_kib'] / 1024:.1f} MiB" for n, v in rss.items()))
+        return {"phase": "idle_cpu", "settings": settings, "seconds": elapsed, "cpu_percent": cpu, "rss": rss,
                 "load": loadavg()}
 
     # --- memory
@@ -320,16 +326,6 @@ class Bench:
             + (f"; {groups} solicited-node groups joined on eth0" if groups is not None else ""))
         self.stop_all_lbd()
         return record
-
-    def baseline_rss(self):
-        """VmHWM/VmRSS of each node of the 1-service lab (read at the end of the failover phase)."""
-        out = {}
-        for node in NODES:
-            pid = self.lab.lbd_pid(node)
-            if pid:
-                s = proc_status(pid)
-                out[node] = {"vmhwm_kib": kib(s["VmHWM"]), "vmrss_kib": kib(s["VmRSS"])}
-        return out
 
     # --- keepalived (l2-baseline §3: a VRRP instance with the VIP)
 

@@ -33,6 +33,8 @@ def main(argv=None):
     run.add_argument("--count", type=int, default=30, help="ARP/NS requests per latency run")
     run.add_argument("--tuned-interval", default="10ms", help="heartbeat interval of the tuned settings")
     run.add_argument("--tuned-dead-after", type=int, default=3, help="deadAfter of the tuned settings")
+    run.add_argument("--quiet", type=float, default=6.0,
+                     help="seconds between settling and the latency runs (the takeover's gratuitous repeats end)")
     run.add_argument("--memory-runs", type=int, default=1, help="runs per family of the memory phase")
     run.add_argument("--memory-settle", type=float, default=6.0,
                      help="seconds between 'all owned' and the final RSS reading (after the gratuitous repeats)")
@@ -92,7 +94,6 @@ def run_command(args):
                  if p in phases for m in ms]
         if modes:
             document["records"] += bench.run_failover(modes, groups)
-            document["baseline_rss"] = bench.baseline_rss()
         if "memory" in phases:
             document["records"] += bench.run_memory()
         if "keepalived" in phases:
@@ -125,6 +126,7 @@ def git(args):
 
 def lbd_version(binary):
     try:
-        return subprocess.run([binary, "version"], capture_output=True, text=True, timeout=10).stdout.strip()
+        out = subprocess.run([binary, "version"], capture_output=True, text=True, timeout=10).stdout.strip()
+        return out.splitlines()[0] if out else None
     except (OSError, subprocess.TimeoutExpired):
         return None

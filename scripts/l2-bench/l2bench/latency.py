@@ -60,8 +60,10 @@ def neighbor_solicitation(src_mac, src_ip, target):
     return eth + ipv6 + body
 
 
-def parse_reply(frame, family, target):
-    """The answering MAC when `frame` is an ARP reply / Neighbor Advertisement for `target`, else None."""
+def parse_reply(frame, family, target, requester):
+    """The answering MAC when `frame` is an ARP reply / solicited Neighbor Advertisement for `target` addressed to
+    `requester` (our address), else None: gratuitous replies and unsolicited advertisements (a takeover's repeats)
+    are not answers."""
     if len(frame) < 14:
         return None
     ether_type = struct.unpack_from("!H", frame, 12)[0]
@@ -69,13 +71,15 @@ def parse_reply(frame, family, target):
         if ether_type != ETH_P_ARP or len(frame) < 42:
             return None
         op = struct.unpack_from("!H", frame, 20)[0]
-        if op != 2 or frame[28:32] != socket.inet_aton(target):
+        if op != 2 or frame[28:32] != socket.inet_aton(target) or frame[38:42] != socket.inet_aton(requester):
             return None
         return mac_text(frame[22:28])
     if ether_type != ETH_P_IPV6 or len(frame) < 14 + 40 + 24 or frame[20] != 58 or frame[54] != 136:
         return None
     if frame[62:78] != socket.inet_pton(socket.AF_INET6, target):
         return None
+    if frame[38:54] != socket.inet_pton(socket.AF_INET6, requester) or not frame[58] & 0x40:
+        return None  # not to us, or not solicited (S = 0)
     # Target link-layer address option if present, else the Ethernet source.
     offset = 78
     while offset + 8 <= len(frame):
@@ -147,7 +151,7 @@ class Prober:
             if received is None:
                 return rtt, macs
             data, rx = received
-            mac = parse_reply(data, self.family, target)
+            mac = parse_reply(data, self.family, target, self.src_ip)
             if mac is None:
                 continue
             if rtt is None:

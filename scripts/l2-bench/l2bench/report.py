@@ -96,7 +96,7 @@ def markdown(document):
     meta = document.get("meta", {})
     out = []
     if meta:
-        out.append(f"lbd {meta.get('lbd_version', '?')} (commit {meta.get('commit', '?')}), kernel "
+        out.append(f"{meta.get('lbd_version') or 'lbd ?'} (commit {meta.get('commit', '?')}), kernel "
                    f"{meta.get('kernel', '?')}, {meta.get('cpus', '?')} CPUs; load average at start "
                    f"{meta.get('load_start')}, at end {meta.get('load_end')}; runs {meta.get('runs')}")
         out.append("")
@@ -139,12 +139,12 @@ def markdown(document):
         for family, value in hwm.items():
             verdicts.append(f"memory {family}: VmHWM {value:.1f} MiB (target ≤ {TARGETS['memory_mib']}): "
                             + ("met" if value <= TARGETS["memory_mib"] else "NOT MET"))
-    baseline = document.get("baseline_rss")
-    if baseline:
-        out.append("RSS of the lab's nodes (one service) after the failover runs: " + ", ".join(
-            f"{n} VmHWM {v['vmhwm_kib'] / 1024:.1f} / VmRSS {v['vmrss_kib'] / 1024:.1f} MiB"
-            for n, v in sorted(baseline.items())))
-        out.append("")
+    for r in idle:
+        if r.get("rss"):
+            out.append(f"RSS of the lab's nodes (one service, settings '{r['settings']}', steady): " + ", ".join(
+                f"{n} VmHWM {v['vmhwm_kib'] / 1024:.1f} / VmRSS {v['vmrss_kib'] / 1024:.1f} MiB"
+                for n, v in sorted(r["rss"].items())))
+            out.append("")
     recoveries = [r for r in records if r["phase"] == "recovery"]
     if recoveries:
         out += ["### Recoveries (the lab did not converge by itself; lbd was restarted everywhere)", ""]
