@@ -13,7 +13,9 @@ import Synchronization
 // MembershipStateMachine.swift    pure: beats and ticks in, joined/restarted/left/died out; replay and time checks
 // MembershipEvent.swift           MembershipEvent and MembershipUpdate (what `updates` delivers)
 // Membership.swift (this file)    the NIO shell: sockets, beat timer, receive path, leave()
-// Membership+Driver.swift         the shell's event-loop side: beats, receives, ticks, interface changes
+// Membership+Lifecycle.swift      the shell's event-loop side: state, sockets opened, started, stopped, leaving
+// Membership+Beats.swift          beats sent (the schedule), datagrams received, deadlines ticked
+// Membership+Interfaces.swift     the multicast interfaces: group joined and a send socket per interface
 // Membership+Configuration.swift  the `heartbeat:` section of the plugin file, checked strictly
 // Membership+Counters.swift       counters; LogLimiter (rate-limited logging of rejections and send errors)
 // MembershipSockets.swift         the system calls (multicast by interface index, TTL 1, loop off)
