@@ -5,8 +5,6 @@ import Synchronization
 // The event-loop side of Membership, continued: the interfaces multicast beats use (on `loop`).
 
 extension Membership {
-    // MARK: Interfaces
-
     /// Joins the group and opens a send socket on each wanted interface, and undoes both on interfaces no longer
     /// wanted, gone or recreated (another index).
     func reconcileInterfaces() {
