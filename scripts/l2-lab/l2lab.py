@@ -631,7 +631,8 @@ def cmd_status(lab):
                 continue
             services = ", ".join(f"{s.get('service')} owner={s.get('owner')} {s.get('state')}"
                                  for s in status.get("services", []))
-            print(f"  {node}: ready={status.get('ready')} live={','.join(status.get('live', []))} {services}")
+            stale = "" if lab.lbd_pid(node) else "  (lbd stopped: its last status)"
+            print(f"  {node}: ready={status.get('ready')} live={','.join(status.get('live', []))} {services}{stale}")
     macs = mac_to_host()
     print("client's neighbour entries:")
     for line in lab.client_neigh().splitlines():

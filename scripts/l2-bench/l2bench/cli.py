@@ -41,11 +41,13 @@ def main(argv=None):
     run.add_argument("--keepalived-advert-int", default="1", help="advert_int of the keepalived comparison")
     run.add_argument("--results", default=os.path.join(HERE, "results"),
                      help="results directory (JSON and the lab's logs), created if needed")
+    run.add_argument("--note", default=None, help="free text recorded with the results (e.g. how lbd was built)")
     run.add_argument("--keep-lab", action="store_true", help="leave the lab's state directory (logs) in place")
     rep = sub.add_parser("report", help="print the tables of a results JSON file")
     rep.add_argument("file")
     args = parser.parse_args(argv)
     if args.command == "report":
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         with open(args.file) as f:
             print(report.markdown(json.load(f)))
         return 0
@@ -76,7 +78,7 @@ def run_command(args):
     meta = {"started": stamp, "runs": args.runs, "phases": phases, "kernel": platform.release(),
             "cpus": os.cpu_count(), "load_start": loadavg(), "lbd": os.path.abspath(args.lbd),
             "commit": git(["rev-parse", "--short", "HEAD"]), "lbd_version": lbd_version(args.lbd) if needs_lbd else None,
-            "tuned": {"heartbeat": {"interval": args.tuned_interval, "deadAfter": args.tuned_dead_after}}}
+            "note": args.note, "tuned": {"heartbeat": {"interval": args.tuned_interval, "deadAfter": args.tuned_dead_after}}}
     document = {"meta": meta, "records": []}
 
     def interrupted(signum, _frame):

@@ -99,6 +99,8 @@ def markdown(document):
         out.append(f"{meta.get('lbd_version') or 'lbd ?'} (commit {meta.get('commit', '?')}), kernel "
                    f"{meta.get('kernel', '?')}, {meta.get('cpus', '?')} CPUs; load average at start "
                    f"{meta.get('load_start')}, at end {meta.get('load_end')}; runs {meta.get('runs')}")
+        if meta.get("note"):
+            out.append(f"Note: {meta['note']}")
         out.append("")
     verdicts = []
     latency = [r for r in records if r["phase"] == "latency"]
