@@ -4,4 +4,5 @@
 // reaps it by pid; Command runs one to completion and returns its output (CommandResult); LabProcess is a
 // long-running one logging to a file; `poll` is the bounded wait every lab uses (LabTimeout says what was last seen;
 // LabError is what a lab could not do); Tools names the programs and the Debian packages that install them;
-// LBDBinary finds the lbd binary the tests run. Each lab (namespaces, addresses) lives in its own test target.
+// LBDBinary finds the lbd binary the tests run; LabGate lets one lab run at a time in the test process. Each lab
+// (namespaces, addresses) lives in its own test target.

@@ -1,1 +1,0 @@
-// Layer2LabTests: placeholder until the lab lands.
