@@ -115,7 +115,7 @@ struct HarnessLayer2LabTests {
                                     "\(Layer2Lab.vip6)", n3.mac, n3.mac, "announce", "1"], in: n3)
             _ = try await (garp, na)
             let timeline = try await prober.wait(for: "replies from n3 in both families", within: .seconds(10)) {
-                [4, 6].allSatisfy { family in $0.firstReply(family, from: "n3", after: injected) != nil }
+                timeline in [4, 6].allSatisfy { timeline.firstReply($0, from: "n3", after: injected) != nil }
             }
             _ = await prober.stop()
             for family in [4, 6] {
