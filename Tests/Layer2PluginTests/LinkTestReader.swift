@@ -48,6 +48,7 @@ final class LinkTestReader: Sendable {
     }
 
     /// Checks `check` every 5 ms until it gives a value; throws after `limit`.
+    @discardableResult
     static func poll<T>(within limit: Duration, _ what: String, _ check: () -> T?) async throws -> T {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: limit)
