@@ -35,9 +35,8 @@ extension Membership {
                     continue
                 }
                 do throws(MembershipSockets.Failure) {
-                    let loop = multicastLoop
                     let sender = try network.perform { () throws(MembershipSockets.Failure) in
-                        try MembershipSockets.openMulticastSender(interface: name, index: index, loop: loop)
+                        try MembershipSockets.openMulticastSender(interface: name, index: index)
                     }
                     do throws(MembershipSockets.Failure) {
                         try MembershipSockets.setMembership(control, group: group, interface: name, index: index,

@@ -49,8 +49,6 @@ public final class Membership: Sendable {
     let peerPort: UInt16?
     /// Where sockets are made (another network namespace in tests).
     let network: MembershipNetwork
-    /// Whether multicast is looped back to this host (tests on one host only).
-    let multicastLoop: Bool
     let continuation: AsyncStream<MembershipUpdate>.Continuation
     let state: Mutex<State>
 
@@ -67,7 +65,7 @@ public final class Membership: Sendable {
 
     /// Creates a membership whose peers listen on `peerPort` and whose sockets are made through `network`.
     init(configuration: Configuration, node: String, keys: [HeartbeatKey], logger: Logger, incarnation: UInt64?,
-         peerPort: UInt16?, network: MembershipNetwork, multicastLoop: Bool = false,
+         peerPort: UInt16?, network: MembershipNetwork,
          eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws(MembershipError) {
         guard Heartbeat.isValidNodeName(node) else {
             throw MembershipError(.invalidNodeName, "heartbeat: node name '\(node)' must be 1 to 253 octets of UTF-8")
@@ -84,7 +82,6 @@ public final class Membership: Sendable {
         loop = eventLoopGroup.next()
         self.peerPort = peerPort
         self.network = network
-        self.multicastLoop = multicastLoop
         (updates, continuation) = AsyncStream.makeStream(of: MembershipUpdate.self)
         let machine = MembershipStateMachine(node: node, incarnation: incarnation, deadAfter: configuration.deadAfter,
                                              maxClockSkew: configuration.maxClockSkew.duration)

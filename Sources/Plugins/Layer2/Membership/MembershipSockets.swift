@@ -54,8 +54,8 @@ enum MembershipSockets {
     }
 
     /// Opens a socket that sends IPv4 multicast on the interface of index `index` only, with TTL 1 and without
-    /// looping its datagrams back to this host (`loop` true is for tests).
-    static func openMulticastSender(interface: String, index: CInt, loop: Bool = false) throws(Failure) -> CInt {
+    /// looping its datagrams back to this host.
+    static func openMulticastSender(interface: String, index: CInt) throws(Failure) -> CInt {
         let what = "the heartbeat multicast send socket on \(interface)"
         let socket = try makeSocket(.ipv4, what)
         do throws(Failure) {
@@ -65,7 +65,7 @@ enum MembershipSockets {
                 setsockopt(socket, CInt(IPPROTO_IP), IP_MULTICAST_IF, &request, socklen_t(MemoryLayout<ip_mreqn>.size))
             }
             try setOption(socket, CInt(IPPROTO_IP), IP_MULTICAST_TTL, 1, "\(what): IP_MULTICAST_TTL 1")
-            try setOption(socket, CInt(IPPROTO_IP), IP_MULTICAST_LOOP, loop ? 1 : 0, "\(what): IP_MULTICAST_LOOP")
+            try setOption(socket, CInt(IPPROTO_IP), IP_MULTICAST_LOOP, 0, "\(what): IP_MULTICAST_LOOP")
             try bindAny(socket, .ipv4, port: 0, what)
             return socket
         } catch {
