@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import LBKernel
 import Logging
 import Testing
@@ -21,7 +22,7 @@ private func repositoryFile(_ path: String) -> URL {
 /// Every key of the configuration, nested ones as `outer.inner`.
 private let allKeys = Layer2Announcer.Configuration.CodingKeys.allCases.map(\.rawValue)
     + Layer2Announcer.Configuration.Gratuitous.CodingKeys.allCases.map { "gratuitous.\($0.rawValue)" }
-    + ["port", "group", "peers", "interval", "deadAfter", "key", "keyFile", "maxClockSkew"].map { "heartbeat.\($0)" }
+    + ["port", "group", "peers", "interval", "deadAfter", "key", "keyFile", "acceptKeyFiles", "maxClockSkew"].map { "heartbeat.\($0)" }
 
 @Suite("Layer 2 plugin configuration")
 struct Layer2AnnouncerConfigurationTests {
@@ -34,7 +35,7 @@ struct Layer2AnnouncerConfigurationTests {
         #expect(configuration.statusFile == nil)
         #expect(configuration.heartbeat.interval == GoDuration(nanoseconds: 100_000_000))
         #expect(configuration.heartbeat.deadAfter == 3)
-        #expect(configuration.heartbeat.detectionTime == .milliseconds(300))
+        #expect(configuration.heartbeat.detectionTime == .milliseconds(350))
     }
 
     @Test func everyKey() throws {
@@ -59,7 +60,7 @@ struct Layer2AnnouncerConfigurationTests {
         #expect(configuration.heartbeat.port == 7000)
         #expect(configuration.heartbeat.group == IPv4Address(239, 1, 2, 3))
         #expect(configuration.heartbeat.peers == [IPAddress("10.0.0.1")!, IPAddress("fd00::2")!])
-        #expect(configuration.heartbeat.detectionTime == .milliseconds(80))
+        #expect(configuration.heartbeat.detectionTime == .milliseconds(90))
         #expect(configuration.heartbeat.maxClockSkew == GoDuration(seconds: 3))
         #expect(configuration.gratuitous == .init(repeatEvery: GoDuration(nanoseconds: 500_000_000),
                                                   repeatFor: GoDuration(seconds: 0)))
@@ -80,6 +81,7 @@ struct Layer2AnnouncerConfigurationTests {
         ("heartbeat: {key: 0123456789abcdef, interval: 1ms}", 1, "5ms"),
         ("heartbeat: {key: 0123456789abcdef, deadAfter: 1}", 1, "at least 2"),
         ("heartbeat: {interval: 1s}", 1, "key"),
+        ("heartbeat: {key: 0123456789abcdef, acceptKeyFiles: ['']}", 1, "must not be empty"),
     ])
     func invalidConfigurations(text: String, line: Int, message: String) {
         do {
@@ -101,6 +103,29 @@ struct Layer2AnnouncerConfigurationTests {
             _ = try Layer2Announcer(configuration: configuration, context: context)
         } throws: { error in
             "\(error)".contains("/nonexistent-lbd-dir/no-such.key")
+        }
+    }
+
+    @Test func acceptedKeysAuthenticateButNeverSign() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lbd-keys-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "new-key-0123456789abcdef\n".write(to: directory.appendingPathComponent("new.key"), atomically: true,
+                                                encoding: .utf8)
+        try "old-key-0123456789abcdef\n".write(to: directory.appendingPathComponent("old.key"), atomically: true,
+                                                encoding: .utf8)
+        let rotating = try decodeConfiguration("heartbeat: {keyFile: new.key, acceptKeyFiles: [old.key]}")
+        let keys = try rotating.heartbeat.keys(relativeTo: directory.path)
+        #expect(keys.map { String(decoding: $0.bytes, as: UTF8.self) }
+                == ["new-key-0123456789abcdef", "old-key-0123456789abcdef"])
+        let oldOnly = try decodeConfiguration("heartbeat: {keyFile: old.key}").heartbeat.keys(relativeTo: directory.path)
+        let beat = Heartbeat(node: "n2", incarnation: 1, sequence: 1, timestamp: 1, intervalMilliseconds: 100,
+                             leaving: false)
+        // A node still on the old key is heard by a node rotating to the new one, and the rotating node signs
+        // with the new key, which the old node rejects until it accepts the new key too.
+        #expect(try HeartbeatCodec(keys: keys).open(HeartbeatCodec(keys: oldOnly).seal(beat)) == beat)
+        #expect(throws: HeartbeatRejection.unauthenticated) {
+            try HeartbeatCodec(keys: oldOnly).open(HeartbeatCodec(keys: keys).seal(beat))
         }
     }
 

@@ -42,6 +42,10 @@ extension Membership {
         /// A file holding the shared key (at least 16 octets, one trailing newline ignored), such as a Kubernetes
         /// Secret mounted as a file; a relative path resolves against the plugin file's directory.
         public var keyFile: String?
+        /// More keys accepted from other nodes but never used to sign (default none), for changing the key
+        /// without a gap: add the new key here everywhere, then make it `keyFile` (and the old one an accepted
+        /// key) everywhere, then drop the old one. Relative paths resolve like ``keyFile``'s.
+        public var acceptKeyFiles: [String]
         /// The largest accepted difference between a beat's timestamp and this node's clock (default 10s, at
         /// least 1ms): nodes need synchronized clocks (NTP), and a captured beat can be replayed for no longer.
         public var maxClockSkew: GoDuration
@@ -64,7 +68,8 @@ extension Membership {
         /// Creates a configuration (unchecked: the decoder checks the values read from a file).
         public init(port: UInt16 = defaultPort, group: IPv4Address = defaultGroup, peers: [IPAddress] = [],
                     interval: GoDuration = defaultInterval, deadAfter: Int = defaultDeadAfter, key: String? = nil,
-                    keyFile: String? = nil, maxClockSkew: GoDuration = defaultMaxClockSkew) {
+                    keyFile: String? = nil, acceptKeyFiles: [String] = [],
+                    maxClockSkew: GoDuration = defaultMaxClockSkew) {
             self.port = port
             self.group = group
             self.peers = peers
@@ -72,20 +77,27 @@ extension Membership {
             self.deadAfter = deadAfter
             self.key = key
             self.keyFile = keyFile
+            self.acceptKeyFiles = acceptKeyFiles
             self.maxClockSkew = maxClockSkew
         }
 
-        /// The keys to authenticate with: ``key``, or the content of ``keyFile`` (resolved against `directory`
-        /// when relative), read now.
+        /// The keys to authenticate with: ``key`` or the content of ``keyFile`` first (it signs), then those of
+        /// ``acceptKeyFiles``; files are resolved against `directory` when relative, and read now.
         public func keys(relativeTo directory: String? = nil) throws(HeartbeatKeyError) -> [HeartbeatKey] {
-            if let key { return [try HeartbeatKey(key)] }
-            guard let keyFile else {
+            func load(_ file: String) throws(HeartbeatKeyError) -> HeartbeatKey {
+                if let directory, !file.hasPrefix("/") { return try HeartbeatKey.load(file: "\(directory)/\(file)") }
+                return try HeartbeatKey.load(file: file)
+            }
+            var keys: [HeartbeatKey] = []
+            if let key {
+                keys.append(try HeartbeatKey(key))
+            } else if let keyFile {
+                keys.append(try load(keyFile))
+            } else {
                 throw HeartbeatKeyError(.unreadable, file: nil, message: "neither key nor keyFile is set")
             }
-            if let directory, !keyFile.hasPrefix("/") {
-                return [try HeartbeatKey.load(file: "\(directory)/\(keyFile)")]
-            }
-            return [try HeartbeatKey.load(file: keyFile)]
+            for file in acceptKeyFiles { keys.append(try load(file)) }
+            return keys
         }
 
         /// The interval in whole milliseconds, as heartbeats announce it.
@@ -101,7 +113,7 @@ extension Membership {
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case port, group, peers, interval, deadAfter, key, keyFile, maxClockSkew
+            case port, group, peers, interval, deadAfter, key, keyFile, acceptKeyFiles, maxClockSkew
         }
 
         /// Decodes the settings, checking every value against the rule it breaks (the error names the key).
@@ -123,6 +135,7 @@ extension Membership {
             deadAfter = try c.decodeIfPresent(Int.self, forKey: .deadAfter) ?? Self.defaultDeadAfter
             key = try c.decodeIfPresent(String.self, forKey: .key)
             keyFile = try c.decodeIfPresent(String.self, forKey: .keyFile)
+            acceptKeyFiles = try c.decodeIfPresent([String].self, forKey: .acceptKeyFiles) ?? []
             maxClockSkew = try c.decodeIfPresent(GoDuration.self, forKey: .maxClockSkew) ?? Self.defaultMaxClockSkew
 
             if port == 0 { throw invalid(.port, "must be a port from 1 to 65535") }
@@ -133,6 +146,7 @@ extension Membership {
                 if let problem = Self.peerProblem(peer) { throw invalid(.peers, "\(peer) \(problem)") }
             }
             if Set(peers).count != peers.count { throw invalid(.peers, "an address is listed twice") }
+            if acceptKeyFiles.contains(where: \.isEmpty) { throw invalid(.acceptKeyFiles, "a file must not be empty") }
             if interval < Self.minimumInterval { throw invalid(.interval, "must be at least 5ms, found \(interval)") }
             if interval > Self.maximumInterval { throw invalid(.interval, "must be at most 1m, found \(interval)") }
             if interval.nanoseconds % 1_000_000 != 0 {
