@@ -23,8 +23,9 @@ public final class PcapLink: Sendable {
     /// kernel took out of the frame (always the case for the outer tag of a received frame) is matched as well.
     public static let filter = "arp or (icmp6 and (ip6[40] == 135 or ip6[40] == 136))"
         + " or (vlan and (arp or (icmp6 and (ip6[40] == 135 or ip6[40] == 136))))"
-    /// Octets kept of each frame: more than an NS or NA with its options behind two VLAN tags needs.
-    public static let snapshotLength: Int32 = 262
+    /// Octets kept of each frame: a whole jumbo frame. A cut frame would fail its checksum, and a solicitation may
+    /// carry options of any length up to the MTU (RFC 4861 §4.6: unknown options are skipped, not refused).
+    public static let snapshotLength: Int32 = 9216
     /// The kernel buffer libpcap asks for, in octets.
     public static let bufferSize: Int32 = 1 << 20
 
