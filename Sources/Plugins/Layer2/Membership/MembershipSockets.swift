@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CPcap
 import LBKernel
 
 /// The system calls of ``Membership``: its sockets are opened with plain calls because they need options NIO does
