@@ -48,19 +48,20 @@ struct FailoverLayer2LabTests {
                 let figures = try #require(FailoverFigures(timeline, family: family, old: owner.name,
                                                            new: successor.name, injected: injected))
                 print("failover after \(failure) of \(owner.name): \(figures)")
-                #expect(figures.takeover <= FailoverLayer2LabTests.bound, "\(failure): \(figures)")
+                #expect(lab.holds(figures.takeover <= FailoverLayer2LabTests.bound), "\(failure): \(figures)")
             }
 
             // The survivors agree, and the observer hears only the new owner.
             let survivors = Set(Layer2Lab.nodeNames).subtracting([owner.name])
             try await cluster.waitUntilSettled(owner: successor.name, live: survivors, within: .seconds(10))
             let arp = try await NeighborQueries.arping(lab, from: lab.observer, Layer2Lab.vip4)
-            #expect(Layer2Cluster.only(successor, in: arp, atLeast: 3), "arping heard \(cluster.describe(arp))")
+            #expect(lab.holds(Layer2Cluster.only(successor, in: arp, atLeast: 3)),
+                    "arping heard \(cluster.describe(arp))")
             let ndp = try await NeighborQueries.ndisc6(lab, from: lab.observer, Layer2Lab.vip6)
-            #expect(Layer2Cluster.only(successor, in: ndp), "ndisc6 heard \(cluster.describe(ndp))")
+            #expect(lab.holds(Layer2Cluster.only(successor, in: ndp)), "ndisc6 heard \(cluster.describe(ndp))")
             for address in [IPAddress.v4(Layer2Lab.vip4), .v6(Layer2Lab.vip6)] {
                 let entry = try await NeighborQueries.neighbor(lab, in: lab.client, address)
-                #expect(entry?.lladdr == successor.mac,
+                #expect(lab.holds(entry?.lladdr == successor.mac),
                         "the client's entry for \(address): \(String(describing: entry))")
             }
         }
@@ -85,7 +86,7 @@ struct FailoverLayer2LabTests {
             await cluster.stopEcho(on: owner.name)
             try await lab.removeVIPs(from: owner, device: "lo")
             let cleared = monotonicNanoseconds()
-            #expect(status == 0, "lbd on \(owner.name) exited with \(status) after SIGTERM")
+            #expect(lab.holds(status == 0), "lbd on \(owner.name) exited with \(status) after SIGTERM")
 
             // Half a second of probes after the old node is gone: all must be the successor's.
             let timeline = try await prober.wait(for: "50 replies from \(successor.name) after \(owner.name) left",
@@ -105,9 +106,10 @@ struct FailoverLayer2LabTests {
                 print("  IPv\(family): first reply from \(successor.name) "
                       + (first.map { milliseconds($0.t - injected) } ?? "never") + " after the signal, "
                       + "\(lost.count) probes lost")
-                #expect(lost.isEmpty, "IPv\(family) probes without reply: \(lost); \(timeline.summary)")
+                #expect(lab.holds(lost.isEmpty), "IPv\(family) probes without reply: \(lost); \(timeline.summary)")
                 let late = timeline.replies(family).filter { $0.t > cleared && $0.n != successor.name }
-                #expect(late.isEmpty, "IPv\(family) replies from others after \(owner.name) left: \(late.count)")
+                #expect(lab.holds(late.isEmpty),
+                        "IPv\(family) replies from others after \(owner.name) left: \(late.count)")
             }
             try await cluster.waitUntilSettled(owner: successor.name,
                                                live: Set(Layer2Lab.nodeNames).subtracting([owner.name]),

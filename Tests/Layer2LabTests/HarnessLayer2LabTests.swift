@@ -68,28 +68,30 @@ struct HarnessLayer2LabTests {
             // Nobody else answers: arp_ignore=1 keeps the other nodes' kernels quiet about the VIP on their lo, and
             // a kernel never answers NDP for an address on lo.
             let arp = try await NeighborQueries.arping(lab, from: lab.observer, Layer2Lab.vip4)
-            #expect(arp == [n2.mac, n2.mac, n2.mac], "arping heard \(arp)")
+            #expect(lab.holds(arp == [n2.mac, n2.mac, n2.mac]), "arping heard \(arp)")
             let ndp = try await NeighborQueries.ndisc6(lab, from: lab.observer, Layer2Lab.vip6)
-            #expect(ndp == [n2.mac], "ndisc6 heard \(ndp)")
+            #expect(lab.holds(ndp == [n2.mac]), "ndisc6 heard \(ndp)")
 
             let prober = try await Prober.start(lab, from: lab.client, count: 50)
             let timeline = try await prober.finish()
             for family in [4, 6] {
-                #expect(timeline.sent(family).count == 50, "\(timeline.summary)")
-                #expect(timeline.replies(family).count == 50 && timeline.nodes(family) == ["n2"], "\(timeline.summary)")
+                #expect(lab.holds(timeline.sent(family).count == 50), "\(timeline.summary)")
+                #expect(lab.holds(timeline.replies(family).count == 50 && timeline.nodes(family) == ["n2"]),
+                        "\(timeline.summary)")
             }
             for address in [IPAddress.v4(Layer2Lab.vip4), .v6(Layer2Lab.vip6)] {
                 let entry = try await NeighborQueries.neighbor(lab, in: lab.client, address)
-                #expect(entry?.lladdr == n2.mac,
+                #expect(lab.holds(entry?.lladdr == n2.mac),
                         "the client's entry for \(address): \(entry.map { "\($0)" } ?? "none")")
             }
 
             // The raw control requests are each answered once, by the kernel of n2: the script sees answers.
             let control = try await FrameBarrage.send(.control, in: lab, owner: n2)
-            #expect(control.quiet_ms >= 0)
-            #expect(control.cases.count == 8)
+            #expect(lab.holds(control.quiet_ms >= 0))
+            #expect(lab.holds(control.cases.count == 8))
             for (name, replies) in control.cases.sorted(by: { $0.key < $1.key }) {
-                #expect(replies.count == 1 && replies.allSatisfy { $0.node == n2.mac }, "\(name): \(replies)")
+                #expect(lab.holds(replies.count == 1 && replies.allSatisfy { $0.node == n2.mac }),
+                        "\(name): \(replies)")
             }
         }
     }
@@ -123,7 +125,7 @@ struct HarnessLayer2LabTests {
                                                            injected: injected))
                 print("kernel handover by hand, \(figures)")
                 // Only the commands' own time: the client moves on the first gratuitous packet.
-                #expect(figures.takeover < 1_000_000_000, "\(figures)")
+                #expect(lab.holds(figures.takeover < 1_000_000_000), "\(figures)")
             }
         }
     }

@@ -22,16 +22,17 @@ struct InterfaceLayer2LabTests {
             try await cluster.waitUntilSettled(owner: owner.name, live: everyone, within: .seconds(15))
             let status = try #require(try cluster.node(successor.name).status())
             let eth0 = status.interfaces?.first { $0.name == "eth0" }
-            #expect(eth0?.arp == true && eth0?.ndp == true,
+            #expect(lab.holds(eth0?.arp == true && eth0?.ndp == true),
                     "\(successor.name)'s interfaces: \(String(describing: status.interfaces))")
 
             await cluster.node(owner.name).kill()
             try await cluster.waitUntilSettled(owner: successor.name, live: everyone.subtracting([owner.name]),
                                                within: .seconds(10))
             let arp = try await NeighborQueries.arping(lab, from: lab.observer, Layer2Lab.vip4)
-            #expect(Layer2Cluster.only(successor, in: arp, atLeast: 3), "arping heard \(cluster.describe(arp))")
+            #expect(lab.holds(Layer2Cluster.only(successor, in: arp, atLeast: 3)),
+                    "arping heard \(cluster.describe(arp))")
             let ndp = try await NeighborQueries.ndisc6(lab, from: lab.observer, Layer2Lab.vip6)
-            #expect(Layer2Cluster.only(successor, in: ndp), "ndisc6 heard \(cluster.describe(ndp))")
+            #expect(lab.holds(Layer2Cluster.only(successor, in: ndp)), "ndisc6 heard \(cluster.describe(ndp))")
             let prober = try await Prober.start(lab, from: lab.client)
             try await prober.wait(for: "the client's probes answered by \(successor.name)", within: .seconds(10)) {
                 $0.steady(on: successor.name, count: 10)

@@ -13,6 +13,11 @@ enum FrameBarrage {
         case control
     }
 
+    /// The random frames' seed: `LBDT_SEED` (to replay a failure, which prints its seed), else a random one.
+    static func seed() -> UInt32 {
+        ProcessInfo.processInfo.environment["LBDT_SEED"].flatMap { UInt32($0) } ?? .random(in: 1...UInt32.max)
+    }
+
     /// An answer a frame got: an ARP reply or a Neighbor Advertisement from a node.
     struct Reply: Decodable, Sendable, CustomStringConvertible {
         /// The node's MAC.
@@ -41,7 +46,7 @@ enum FrameBarrage {
 
     /// Sends the `kind` frames from the observer at the nodes (`owner` is the MAC the spoofed frames pretend to come
     /// from, and the unicast destination of one control NS) and returns what each case got.
-    static func send(_ kind: Kind, in lab: Layer2Lab, owner: LabHost, seed: UInt32 = .random(in: 1...UInt32.max))
+    static func send(_ kind: Kind, in lab: Layer2Lab, owner: LabHost, seed: UInt32 = FrameBarrage.seed())
         async throws -> Result {
         let result = try await lab.run([Tools.python, lab.file("frames.py").path, lab.observer.interface,
                                         "\(Layer2Lab.vip4)", "\(Layer2Lab.vip6)",

@@ -295,7 +295,7 @@ enum LabScripts {
         results = {}
         for name, frame in cases:
             sock.send(frame)
-            seen = replies(0.02 if name.startswith("random") else 0.15)
+            seen = replies(0.02 if name.startswith("random") else 0.15 if mode == "bad" else 0.3)
             if mode == "bad":
                 # Gratuitous announcements (the owner defending an address) answer nothing, except after the DAD-like case.
                 seen = [reply for reply in seen if name.startswith("ns-unspecified") or not reply["unsolicited"]]

@@ -54,6 +54,7 @@ final class Layer2Lab: Sendable {
     /// Scripts, configurations, logs and status files (removed with the lab unless `LBDT_KEEP` is set).
     let directory: URL
     private let processes = Mutex<[LabProcess]>([])
+    private let failed = Mutex(false)
 
     private init(id: String, options: Options) {
         self.id = id
@@ -269,6 +270,16 @@ final class Layer2Lab: Sendable {
 
     // MARK: Failure reports and cleanup
 
+    /// Returns `condition`, and marks the lab failed when it is false, so that `withLayer2Lab` prints the logs when
+    /// the test ends although nothing was thrown: `#expect(lab.holds(a == b), "…")`.
+    func holds(_ condition: Bool) -> Bool {
+        if !condition { failed.withLock { $0 = true } }
+        return condition
+    }
+
+    /// True once an expectation wrapped in `holds` failed.
+    var hasFailed: Bool { failed.withLock { $0 } }
+
     /// Prints, on standard error, the end of every process's log and every status file: what the daemons said and
     /// believed before a test failed. With `LBDT_KEEP` set the whole directory stays.
     func reportFailure(_ error: any Error) {
@@ -342,6 +353,7 @@ func withLayer2Lab<T>(_ options: Layer2Lab.Options = Layer2Lab.Options(),
         let lab = try await Layer2Lab.create(options)
         do {
             result = .success(try await body(lab))
+            if lab.hasFailed { lab.reportFailure(LabError("expectations failed (see the test's issues)")) }
         } catch {
             result = .failure(error)
             lab.reportFailure(error)
