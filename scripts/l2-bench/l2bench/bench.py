@@ -9,6 +9,7 @@ import random
 import signal
 import socket
 import statistics
+import subprocess
 import sys
 import time
 
@@ -154,10 +155,39 @@ class Bench:
                         f"{result['unanswered']} unanswered, {result['duplicates']} duplicates, "
                         f"answered by {record['answered_by']}")
                     time.sleep(0.05)
+            if self.args.turnaround:
+                for answerer, family, target, node in scenarios:
+                    records.append(self.turnaround(probers[family], answerer, family, target, node))
         finally:
             for p in probers.values():
                 p.close()
         return records
+
+    def turnaround(self, prober, answerer, family, target, node, count=60):
+        """The answering node's own request-in → reply-out time, from tcpdump on its eth0 (the tap adds
+        10-15 µs to every figure: compare kernel with lbd, not with the round trips)."""
+        capture = subprocess.Popen(["ip", "netns", "exec", self.lab.ns(node), "tcpdump", "-i", "eth0", "-n", "-l",
+                                    "--time-stamp-precision=nano", "-tt", "arp" if family == 4 else "icmp6"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        time.sleep(1.0)  # tcpdump attached
+        latency.measure(prober, target, count=count)
+        time.sleep(0.3)
+        capture.send_signal(signal.SIGINT)
+        output = capture.communicate(timeout=10)[0]
+        deltas, request = [], None
+        for line in output.splitlines():
+            words = line.split()
+            if not words or target not in line:
+                continue
+            if "Request" in line or "solicitation" in line:
+                request = float(words[0])
+            elif request is not None and ("Reply" in line or "advertisement" in line):
+                deltas.append((float(words[0]) - request) * 1e6)
+                request = None
+        log(f"  turnaround on {node}: {answerer} IPv{family}: median "
+            f"{statistics.median(deltas) if deltas else float('nan'):.0f} µs over {len(deltas)} requests")
+        return {"phase": "turnaround", "answerer": answerer, "family": f"ipv{family}", "node": node,
+                "turnaround_us": deltas, "load": loadavg()}
 
     # --- failover and handover
 

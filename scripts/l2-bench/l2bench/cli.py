@@ -33,6 +33,8 @@ def main(argv=None):
     run.add_argument("--count", type=int, default=30, help="ARP/NS requests per latency run")
     run.add_argument("--tuned-interval", default="10ms", help="heartbeat interval of the tuned settings")
     run.add_argument("--tuned-dead-after", type=int, default=3, help="deadAfter of the tuned settings")
+    run.add_argument("--turnaround", action="store_true",
+                     help="also time each answerer's own request-in → reply-out on its eth0 with tcpdump")
     run.add_argument("--quiet", type=float, default=6.0,
                      help="seconds between settling and the latency runs (the takeover's gratuitous repeats end)")
     run.add_argument("--memory-runs", type=int, default=1, help="runs per family of the memory phase")
@@ -68,6 +70,8 @@ def run_command(args):
     if "keepalived" in phases and not shutil.which("keepalived"):
         sys.exit("l2-bench: keepalived is missing: apt-get install keepalived")
     needs_lbd = any(p != "keepalived" for p in phases)
+    if args.turnaround and not shutil.which("tcpdump"):
+        sys.exit("l2-bench: --turnaround needs tcpdump: apt-get install tcpdump")
     if needs_lbd and not os.access(args.lbd, os.X_OK):
         sys.exit(f"l2-bench: no lbd binary at {args.lbd}: run `swift build -c release --product lbd "
                  "--scratch-path .build-release` in the repository, or pass --lbd PATH")

@@ -111,6 +111,16 @@ def markdown(document):
             if answerer == "lbd":
                 verdicts.append(f"latency {family}: lbd median {med:.0f} µs (target ≤ {TARGETS['latency_us']}): "
                                 + ("met" if med <= TARGETS["latency_us"] else "NOT MET"))
+    turnaround = [r for r in records if r["phase"] == "turnaround"]
+    if turnaround:
+        out += ["On-node turnaround (request in → reply out on the answering node's eth0, tcpdump; the tap adds "
+                "10–15 µs to each):", ""]
+        out += ["| answered by | family | median µs | p90 | requests |", "|---|---|---:|---:|---:|"]
+        for r in sorted(turnaround, key=lambda r: (r["family"], r["answerer"] != "kernel")):
+            v = r["turnaround_us"]
+            out.append(f"| {r['answerer']} ({r['node']}) | {r['family']} | "
+                       f"{statistics.median(v) if v else float('nan'):.0f} | {percentile(v, 90):.0f} | {len(v)} |")
+        out.append("")
     failover = [r for r in records if r["phase"] in ("failover", "handover")]
     if failover:
         lines, summary = failover_table(failover)
