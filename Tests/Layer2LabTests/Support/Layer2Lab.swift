@@ -9,7 +9,9 @@
 // the file source and the layer2 plugin, Layer2Cluster starts three and waits until they agree; NeighborQueries runs
 // arping, ndisc6 and `ip neigh`; Prober records the client's UDP probes (ProbeTimeline measures takeovers);
 // FrameBarrage sends raw frames from the observer; ExpectedOwner ranks nodes independently of lbd. Waits are
-// bounded (LabKit's `poll`). LBDT_KEEP=1 keeps a lab's directory (configurations, logs, status files).
+// bounded (LabKit's `poll`). A failing test prints the end of every log and every status file (expectations go
+// through `lab.holds` so that a failed `#expect` does too). LBDT_KEEP=1 keeps a lab's directory (configurations,
+// logs, status files); LBDT_SEED=N replays the bad-input test's random frames.
 
 import Foundation
 import LabKit
