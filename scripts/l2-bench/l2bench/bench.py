@@ -288,7 +288,9 @@ class Bench:
         rss = {}
         for node, pid in pids.items():
             status = proc_status(pid)
-            rss[node] = {"vmhwm_kib": kib(status["VmHWM"]), "vmrss_kib": kib(status["VmRSS"])}
+            rss[node] = {"vmhwm_kib": kib(status["VmHWM"]), "vmrss_kib": kib(status["VmRSS"]),
+                         "rss_anon_kib": kib(status["RssAnon"]), "rss_file_kib": kib(status["RssFile"]),
+                         "rss_shmem_kib": kib(status["RssShmem"])}
         log(f"  RSS with one service: " + ", ".join(f"{n} {v['vmrss_kib'] / 1024:.1f} MiB" for n, v in rss.items()))
         return {"phase": "idle_cpu", "settings": settings, "seconds": elapsed, "cpu_percent": cpu, "rss": rss,
                 "load": loadavg()}
@@ -349,10 +351,14 @@ class Bench:
                   "vmhwm_kib_at_announced": kib(at_announced["VmHWM"]),
                   "vmrss_kib_at_announced": kib(at_announced["VmRSS"]),
                   "vmhwm_kib": kib(status["VmHWM"]), "vmrss_kib": kib(status["VmRSS"]),
+                  "rss_anon_kib": kib(status["RssAnon"]), "rss_file_kib": kib(status["RssFile"]),
+                  "rss_shmem_kib": kib(status["RssShmem"]),
                   "threads": int(status["Threads"]), "answers": answers, "solicited_node_groups": groups,
                   "load": loadavg()}
         log(f"  all {count} owned after {announced_s:.2f} s; VmHWM {record['vmhwm_kib'] / 1024:.1f} MiB, "
-            f"VmRSS {record['vmrss_kib'] / 1024:.1f} MiB, {record['threads']} threads; answers {answers}"
+            f"VmRSS {record['vmrss_kib'] / 1024:.1f} MiB (anonymous {record['rss_anon_kib'] / 1024:.1f}, files "
+            f"{record['rss_file_kib'] / 1024:.1f}, shared {record['rss_shmem_kib'] / 1024:.1f}), "
+            f"{record['threads']} threads; answers {answers}"
             + (f"; {groups} solicited-node groups joined on eth0" if groups is not None else ""))
         self.stop_all_lbd()
         return record

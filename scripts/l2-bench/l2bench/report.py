@@ -69,10 +69,18 @@ def failover_table(records):
     return lines, summary
 
 
+def split(runs):
+    """Median RssAnon / RssFile / RssShmem in MiB, when recorded."""
+    if any("rss_anon_kib" not in r for r in runs):
+        return "–"
+    return " / ".join(f"{statistics.median(r[k] for r in runs) / 1024:.1f}"
+                      for k in ("rss_anon_kib", "rss_file_kib", "rss_shmem_kib"))
+
+
 def memory_table(records):
-    lines = ["| addresses | family | VmHWM MiB | VmRSS MiB | VmRSS when all owned | all owned after s | "
-             "answered (first, middle, last) | runs |",
-             "|---:|---|---:|---:|---:|---:|---|---:|"]
+    lines = ["| addresses | family | VmHWM MiB | VmRSS MiB | of which anonymous / files / shared | VmRSS when all "
+             "owned | all owned after s | answered (first, middle, last) | runs |",
+             "|---:|---|---:|---:|---|---:|---:|---|---:|"]
     out = {}
     for family in ("ipv4", "ipv6"):
         runs = [r for r in records if r["family"] == family]
@@ -84,6 +92,7 @@ def memory_table(records):
         groups = runs[0].get("solicited_node_groups")
         lines.append(f"| {runs[0]['addresses']} | {family} | **{hwm:.1f}** | "
                      f"{statistics.median(r['vmrss_kib'] for r in runs) / 1024:.1f} | "
+                     f"{split(runs)} | "
                      f"{statistics.median(r['vmrss_kib_at_announced'] for r in runs) / 1024:.1f} | "
                      f"{statistics.median(r['announced_s'] for r in runs):.2f} | "
                      f"{'yes, by n1 only' if answered else 'NO: ' + str(runs[0]['answers'])}"
@@ -155,6 +164,8 @@ def markdown(document):
         if r.get("rss"):
             out.append(f"RSS of the lab's nodes (one service, settings '{r['settings']}', steady): " + ", ".join(
                 f"{n} VmHWM {v['vmhwm_kib'] / 1024:.1f} / VmRSS {v['vmrss_kib'] / 1024:.1f} MiB"
+                + (f" (anonymous {v['rss_anon_kib'] / 1024:.1f}, files {v['rss_file_kib'] / 1024:.1f}, shared "
+                   f"{v['rss_shmem_kib'] / 1024:.1f})" if "rss_anon_kib" in v else "")
                 for n, v in sorted(r["rss"].items())))
             out.append("")
     recoveries = [r for r in records if r["phase"] == "recovery"]
