@@ -80,25 +80,28 @@ public final class Layer2Announcer: Announcer, Plugin {
         let continuation = eventContinuation
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { tasks in
-                tasks.addTask { try await membership.run() }
+                tasks.addTask {
+                    do { try await membership.run() } catch is CancellationError {
+                        // Cancelled once the loop below has ended: a normal stop.
+                    }
+                }
                 tasks.addTask {
                     for await update in membership.updates { continuation.yield(.membership(update)) }
                 }
+                // The timers below end quietly when cancelled: cancellation is how the loop stops them.
                 tasks.addTask {
                     // The startup hold: listen to the peers for one detection period before owning anything.
-                    try await Task.sleep(for: hold)
-                    continuation.yield(.ready)
+                    if (try? await Task.sleep(for: hold)) != nil { continuation.yield(.ready) }
                 }
                 tasks.addTask {
                     while !Task.isCancelled {
                         continuation.yield(.scan)
-                        try await Task.sleep(for: scanEvery)
+                        guard (try? await Task.sleep(for: scanEvery)) != nil else { return }
                     }
                 }
                 tasks.addTask {
                     // Deadlines of the state machine (gratuitous repeats, handover timeouts) are met to 10 ms.
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: .milliseconds(10))
+                    while (try? await Task.sleep(for: .milliseconds(10))) != nil {
                         continuation.yield(.tick)
                     }
                 }
