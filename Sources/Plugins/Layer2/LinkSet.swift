@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import LBKernel
 import Logging
 import Synchronization
@@ -79,6 +80,7 @@ final class LinkSet: @unchecked Sendable {
         let logger = self.logger
         let interface = ResponderInterface(name: name, mac: mac)
         let thread = Thread {
+            LinkSet.raiseReaderPriority()
             do {
                 try link.run { frame in
                     let outcome = Responder.respond(to: frame, on: interface, table: answers.current)
@@ -103,6 +105,16 @@ final class LinkSet: @unchecked Sendable {
         thread.name = "lbd-l2-\(name)"
         thread.qualityOfService = .userInteractive
         thread.start()
+    }
+
+    /// Runs the calling reader thread under the real-time policy `SCHED_FIFO` at the lowest priority, when lbd may
+    /// (root or `CAP_SYS_NICE`): a request is then answered as soon as it arrives even when the node's CPUs are
+    /// busy, as the kernel answers in its softirq. The thread sleeps in `poll` between frames; under a flood of
+    /// requests the kernel's real-time throttling (`sched_rt_runtime_us`) keeps CPU time for everything else.
+    static func raiseReaderPriority() {
+        var parameters = sched_param()
+        parameters.sched_priority = 1
+        _ = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters)
     }
 
     /// Forgets a link whose reader ended, so the next scan reopens it.
