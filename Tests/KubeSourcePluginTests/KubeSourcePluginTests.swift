@@ -1,0 +1,1 @@
+// KubeSourcePluginTests: placeholder until the plugin lands.

@@ -1,0 +1,1 @@
+// KubeTestServer: a Kubernetes API test server for lbd tests (issue 5).

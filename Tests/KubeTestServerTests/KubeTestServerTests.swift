@@ -1,0 +1,1 @@
+// KubeTestServerTests: placeholder until the server lands.
