@@ -107,13 +107,9 @@ public final class PcapLink: Sendable {
         guard pcap_setnonblock(handle, 1, &errorBuffer) == 0 else {
             throw LinkError(.open, interface: interface, message: "pcap_setnonblock: \(PcapLink.text(errorBuffer))")
         }
-        let descriptor = pcap_get_selectable_fd(handle)
-        guard descriptor >= 0 else { throw failure(.open, "pcap_get_selectable_fd") }
-        // Replies skip the qdisc layer (as the kernel's own ARP replies on a noqueue veth do): a few µs less per
-        // reply. Best effort: older kernels lack the option, and then the reply takes the normal path.
-        var bypass: CInt = 1
-        _ = setsockopt(descriptor, CInt(SOL_PACKET), CInt(PACKET_QDISC_BYPASS), &bypass,
-                       socklen_t(MemoryLayout<CInt>.size))
+        // PACKET_QDISC_BYPASS would save a few µs per reply, but frames sent that way skip the taps: tcpdump on the
+        // node would show the requests and never lbd's replies. Troubleshooting wins.
+        guard pcap_get_selectable_fd(handle) >= 0 else { throw failure(.open, "pcap_get_selectable_fd") }
     }
 
     deinit {
