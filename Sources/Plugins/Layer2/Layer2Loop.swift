@@ -14,7 +14,6 @@ struct Layer2Loop {
     let status: StatusFileWriter?
     let logger: Logger
 
-    var ready = false
     var shuttingDown = false
     var live: Set<String> = []
     /// The interfaces named by advertisements (nil when some advertisement names none: every eligible one).
@@ -60,7 +59,6 @@ struct Layer2Loop {
             actions = machine.membership(live: update.live, joined: joined, left: left, at: now)
             statusChanged = true
         case .ready:
-            ready = true
             logger.info("layer 2: listened to heartbeats for one detection period; live nodes: \(describe(live))")
             actions = machine.ready(at: now)
             statusChanged = true
