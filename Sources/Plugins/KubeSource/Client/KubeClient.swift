@@ -1,9 +1,9 @@
 // KubeClient: the Kubernetes REST client on AsyncHTTPClient and swift-nio-ssl: TLS with the cluster's CA (or a
 // client certificate), a bearer token per request, JSON in and out, Status errors mapped to KubeError.
-public import AsyncHTTPClient
+import AsyncHTTPClient
 import Foundation
 import NIOCore
-public import NIOHTTP1
+import NIOHTTP1
 import NIOSSL
 
 /// A client for one Kubernetes API server.
