@@ -3,6 +3,8 @@
 # values and several value sets, validates every rendered object against Kubernetes 1.30 and 1.37 schemas
 # (kubernetes-validate, strict), checks deploy/lbd.yaml equals the render, and checks the Dockerfile statically.
 # Installs what it needs into a virtual environment under .build-tools/. Fails on any problem; skips nothing.
+# The rendered lbd.yaml and plugin files are also checked by the real `lbd check` (LBD, default: the debug build's
+# lbd, which must be built: `swift build --product lbd`).
 #   scripts/check-chart.sh            check
 #   scripts/check-chart.sh --update   also rewrite deploy/lbd.yaml from the chart
 set -euo pipefail
@@ -19,5 +21,11 @@ if [[ ! -f "$stamp" ]]; then
   touch "$stamp"
 fi
 
+lbd="${LBD:-$(${SWIFT:-swift} build --show-bin-path)/lbd}"
+if [[ ! -x "$lbd" ]]; then
+  echo "check-chart: $lbd is not built: run 'swift build --product lbd' first, or set LBD=/path/to/lbd" >&2
+  exit 1
+fi
+
 "$venv/bin/python" scripts/check-dockerfile.py Dockerfile
-"$venv/bin/python" scripts/check-chart.py "$@"
+"$venv/bin/python" scripts/check-chart.py --lbd "$lbd" "$@"
