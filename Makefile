@@ -16,6 +16,7 @@ run: build
 ## Install what the tests need, build everything (lbd, the examples, the benchmark) and run every test.
 test: deps
 	$(SWIFT) build --build-tests
+	LBD="$$($(SWIFT) build --show-bin-path)/lbd" ./scripts/check-chart.sh
 	"$$($(SWIFT) build --show-bin-path)/EmbeddingExample"
 	"$$($(SWIFT) build --show-bin-path)/CustomAnnouncerExample" --conformance
 	$(SWIFT) test
