@@ -47,7 +47,7 @@ extension KubeTestServer {
     /// API server's do), so a client resuming from an old resourceVersion gets 410 Gone and must relist.
     public func restart() {
         state.withLock { state in
-            state.store = ResourceStore(resourceVersion: state.store.resourceVersion,
+            state.store = ResourceStore(resourceVersion: state.store.resourceVersion + 1,
                                         historyLimit: state.store.historyLimit)
         }
         dropWatches()

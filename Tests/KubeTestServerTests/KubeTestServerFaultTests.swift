@@ -1,0 +1,85 @@
+import Foundation
+import KubeTestServer
+import NIOHTTP1
+import Testing
+
+/// The faults tests inject: dropped and stalled watches, 429/500 answers, delays, restarts.
+@Suite struct KubeTestServerFaultTests {
+    static let services = KubeTestServerTests.services
+
+    @Test func dropWatchesEndsEveryStream() async throws {
+        try await KubeTestServerTests.withServer { server, client in
+            let one = try await client.watch(Self.services + "?watch=true")
+            let two = try await client.watch("/api/v1/nodes?watch=true")
+            _ = try await client.send(.POST, Self.services, KubeTestServerTests.service("a"))
+            _ = try await one.waitForEvents(1)
+            server.dropWatches()
+            _ = try await one.waitForEnd()
+            _ = try await two.waitForEnd()
+            // New watches work.
+            let three = try await client.watch(Self.services + "?watch=true")
+            defer { three.cancel() }
+            #expect(try await three.waitForEvents(1) == ["ADDED a"])
+        }
+    }
+
+    @Test func stalledWatchesSendNothingThenClose() async throws {
+        try await KubeTestServerTests.withServer { server, client in
+            let stalled = try await client.watch(Self.services + "?watch=true&allowWatchBookmarks=true"
+                                                     + "&resourceVersion=\(server.resourceVersion)")
+            let clock = ContinuousClock(), start = clock.now
+            server.stallWatches(for: .seconds(1))
+            let fresh = try await client.watch(Self.services + "?watch=true&resourceVersion=\(server.resourceVersion)")
+            defer { fresh.cancel() }
+            _ = try await client.send(.POST, Self.services, KubeTestServerTests.service("a"))
+            #expect(try await fresh.waitForEvents(1) == ["ADDED a"])
+            _ = try await stalled.waitForEnd(within: .seconds(5))
+            #expect(clock.now - start >= .milliseconds(900))
+            #expect(stalled.events.isEmpty, "a stalled watch sent \(stalled.summary)")
+        }
+    }
+
+    @Test(arguments: [429, 500, 503])
+    func failNextAnswersWithTheStatus(status: Int) async throws {
+        try await KubeTestServerTests.withServer { server, client in
+            server.failNext(count: 2, status: status)
+            for _ in 0..<2 {
+                let failed = try await client.send(.GET, Self.services)
+                #expect(failed.status == status)
+                #expect(failed.body?["kind"] == "Status")
+                #expect(failed.body?["code"] == .int(Int64(status)))
+                #expect(failed.headers.first(name: "Retry-After") == (status == 429 ? "1" : nil))
+            }
+            #expect(try await client.send(.GET, Self.services).status == 200)
+        }
+    }
+
+    @Test func delayResponsesDelaysEveryAnswer() async throws {
+        try await KubeTestServerTests.withServer { server, client in
+            server.delayResponses(.milliseconds(300))
+            let clock = ContinuousClock()
+            let elapsed = try await clock.measure { _ = try await client.send(.GET, Self.services) }
+            #expect(elapsed >= .milliseconds(300))
+            server.delayResponses(.zero)
+            #expect(try await client.send(.GET, Self.services).status == 200)
+        }
+    }
+
+    @Test func restartLosesStateAndKeepsResourceVersionsIncreasing() async throws {
+        try await KubeTestServerTests.withServer { server, client in
+            let a = try await client.send(.POST, Self.services, KubeTestServerTests.service("a"))
+            let before = Int(KubeTestServerWatchTests.version(a.body)) ?? 0
+            let watch = try await client.watch(Self.services + "?watch=true&resourceVersion=\(before)")
+            server.restart()
+            _ = try await watch.waitForEnd()
+            #expect(try await client.send(.GET, Self.services + "/a").status == 404)
+            let list = try await client.send(.GET, Self.services)
+            #expect(list.body?["items"]?.arrayValue?.isEmpty == true)
+            let resumed = try await client.watch(Self.services + "?watch=true&resourceVersion=\(before)")
+            let error = try await resumed.next("an ERROR event") { $0["type"] == "ERROR" }
+            #expect(error[path: ["object", "code"]] == 410)
+            let b = try await client.send(.POST, Self.services, KubeTestServerTests.service("b"))
+            #expect((Int(KubeTestServerWatchTests.version(b.body)) ?? 0) > before)
+        }
+    }
+}
