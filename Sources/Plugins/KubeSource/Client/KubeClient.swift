@@ -31,6 +31,8 @@ public final class KubeClient: Sendable {
         self.requestTimeout = requestTimeout
         self.tokens = TokenSource(configuration.token, maximumAge: tokenMaximumAge)
         var tls = TLSConfiguration.makeClientConfiguration()
+        // A cancelled watch closes its connection; do not wait long for the server's close_notify.
+        tls.shutdownTimeout = .seconds(1)
         if configuration.insecureSkipTLSVerify {
             tls.certificateVerification = .none
         } else if let ca = configuration.certificateAuthorityPEM {
