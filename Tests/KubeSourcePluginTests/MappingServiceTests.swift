@@ -118,6 +118,15 @@ import Testing
         #expect(rejected.events[0].message.contains(mentions))
     }
 
+    @Test func aRequestedAddressOfAnotherFamilyIsRejected() throws {
+        var object = try MappingFixtures.service("svc-lbip")
+        object.spec.loadBalancerIP = "fc00::9"
+        let mapping = try mapper.map(object, endpoints: .unknown)
+        guard case .rejected(let rejected) = mapping else { Issue.record("\(mapping)"); return }
+        #expect(rejected.events.map(\.reason) == ["nolbIPsIPFamily"])
+        #expect(rejected.events.first?.message.contains("fc00::9") == true)
+    }
+
     @Test func localTrafficPolicyUsesTheSelectorAsBackend() throws {
         let service = try handled("svc-local").service
         #expect(service.trafficPolicy == .local)

@@ -181,6 +181,13 @@ public struct ServiceMapper: Hashable, Sendable {
             break
         }
 
+        if let stray = requested.first(where: { !families.contains($0.family) }) {
+            return .rejected(RejectedService(id: id, events: events + [EventDescription(
+                .warning, EventDescription.Reason.noLBIPsIPFamily,
+                "requested address \(stray) does not match the service's IP families "
+                    + "(\(families.map(\.rawValue).joined(separator: ", ")), from its cluster IPs)")]))
+        }
+
         var ports: [ServicePort] = []
         for (index, port) in (spec.ports ?? []).enumerated() {
             let name = port.protocol ?? "TCP"
