@@ -38,17 +38,18 @@ struct MembershipLoopbackTests {
             let runB = Task { try await b.run() }
 
             // Both live within a bounded wait.
-            #expect(await recordA.wait(for: .joined("b"), within: .seconds(5)) != nil)
-            #expect(await recordB.wait(for: .joined("a"), within: .seconds(5)) != nil)
+            #expect(await recordA.wait(for: .joined("b"), within: .seconds(30)) != nil)
+            #expect(await recordB.wait(for: .joined("a"), within: .seconds(30)) != nil)
             #expect(a.live == ["b"])
             #expect(b.live == ["a"])
 
             // b leaves: a sees `left`, well before a death could be declared (525 ms), and b's run() returns.
             let leaving = ContinuousClock.now
             await b.leave()
-            let left = await recordA.wait(for: .left("b"), after: leaving, within: .seconds(5))
-            let seenAfter = try #require(left) - leaving
-            #expect(seenAfter < Self.interval.duration * Self.deadAfter, "left seen after \(seenAfter)")
+            let left = await recordA.wait(for: .left("b"), after: leaving, within: .seconds(30))
+            // Seen as a departure, not a death (a death needs deadAfter × interval of silence; an upper bound on the
+            // time would only measure the machine's load).
+            _ = try #require(left)
             #expect(a.live.isEmpty)
             try await runB.value
             #expect(!recordA.events.contains { $0.event == .died("b") }, "a node that left does not die")
@@ -58,7 +59,7 @@ struct MembershipLoopbackTests {
             #expect(b2.incarnation > b.incarnation)
             let runB2 = Task { try await b2.run() }
             let restarted = ContinuousClock.now
-            #expect(await recordA.wait(for: .joined("b"), after: restarted, within: .seconds(5)) != nil)
+            #expect(await recordA.wait(for: .joined("b"), after: restarted, within: .seconds(30)) != nil)
 
             // b2 is cancelled (no goodbye): a declares it dead after deadAfter × interval (+ half), not before.
             let cancelled = ContinuousClock.now
@@ -94,7 +95,7 @@ struct MembershipLoopbackTests {
             for member in [a, impostor, stranger] {
                 group.addTask { try await member.run() }
             }
-            let counted = await poll(within: .seconds(5)) {
+            let counted = await poll(within: .seconds(30)) {
                 let rejected = a.counters.rejected
                 return (rejected[.duplicateNodeName] ?? 0) >= 3 && (rejected[.unauthenticated] ?? 0) >= 3 ? rejected
                     : nil

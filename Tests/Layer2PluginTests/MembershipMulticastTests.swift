@@ -33,8 +33,8 @@ struct MembershipMulticastTests {
             group.addTask { try await a.run() }
             group.addTask { try await b.run() }
 
-            #expect(await recordA.wait(for: .joined("b"), within: .seconds(5)) != nil)
-            #expect(await recordB.wait(for: .joined("a"), within: .seconds(5)) != nil)
+            #expect(await recordA.wait(for: .joined("b"), within: .seconds(30)) != nil)
+            #expect(await recordB.wait(for: .joined("a"), within: .seconds(30)) != nil)
             // The kernel joined the group on the veth (and sends the IGMP reports).
             #expect(try pair.groups(in: pair.namespaceA, on: pair.interfaceA).contains("239.255.76.68"))
             #expect(try pair.groups(in: pair.namespaceB, on: pair.interfaceB).contains("239.255.76.68"))
@@ -42,9 +42,9 @@ struct MembershipMulticastTests {
             // b stops using its interface: it leaves the group and stops sending, so each sees the other die.
             let dropped = ContinuousClock.now
             b.setInterfaces([])
-            #expect(await recordA.wait(for: .died("b"), after: dropped, within: .seconds(5)) != nil)
-            #expect(await recordB.wait(for: .died("a"), after: dropped, within: .seconds(5)) != nil)
-            let left = await poll(within: .seconds(5)) {
+            #expect(await recordA.wait(for: .died("b"), after: dropped, within: .seconds(30)) != nil)
+            #expect(await recordB.wait(for: .died("a"), after: dropped, within: .seconds(30)) != nil)
+            let left = await poll(within: .seconds(30)) {
                 (try? pair.groups(in: pair.namespaceB, on: pair.interfaceB).contains("239.255.76.68")) == false
                     ? true : nil
             }
@@ -53,13 +53,13 @@ struct MembershipMulticastTests {
             // And back: joined again, both ways.
             let restored = ContinuousClock.now
             b.setInterfaces([pair.interfaceB])
-            #expect(await recordA.wait(for: .joined("b"), after: restored, within: .seconds(5)) != nil)
-            #expect(await recordB.wait(for: .joined("a"), after: restored, within: .seconds(5)) != nil)
+            #expect(await recordA.wait(for: .joined("b"), after: restored, within: .seconds(30)) != nil)
+            #expect(await recordB.wait(for: .joined("a"), after: restored, within: .seconds(30)) != nil)
 
             // a leaves: b sees `left` at once (a death would take 4.5 intervals: 225 ms).
             let leaving = ContinuousClock.now
             await a.leave()
-            let seen = await recordB.wait(for: .left("a"), after: leaving, within: .seconds(5))
+            let seen = await recordB.wait(for: .left("a"), after: leaving, within: .seconds(30))
             #expect(seen != nil)
             #expect(!recordB.events.contains { $0.event == .died("a") && $0.at >= leaving })
 

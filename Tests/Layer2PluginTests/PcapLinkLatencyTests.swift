@@ -20,7 +20,7 @@ struct PcapLinkLatencyTests {
             for i in 0..<50 {
                 let sent = ContinuousClock.now
                 try linkB.inject(LinkTestFrames.icmpv6(type: 135))
-                let arrived = try await LinkTestReader.poll(within: .seconds(2), "frame \(i)") {
+                let arrived = try await LinkTestReader.poll(within: .seconds(30), "frame \(i)") {
                     arrivals.withLock { $0.count > i ? $0[i] : nil }
                 }
                 samples.append(arrived - sent)
@@ -28,8 +28,10 @@ struct PcapLinkLatencyTests {
             samples.sort()
             print("PcapLink inject → run closure over a veth: median \(samples[25]), 90th percentile \(samples[45]), "
                   + "max \(samples[49])")
-            // Loose enough for a loaded CI machine; typical here is ~10 µs median, < 0.5 ms max.
-            #expect(samples[25] < .milliseconds(10))
+            // Speed is the benchmark's business (docs/layer2-benchmark.md); typical here is ~10 µs median, < 0.5 ms
+            // max. This bound only catches a handle that buffers frames (without immediate mode they wait for a
+            // block to fill or time out), with room for a loaded CI machine.
+            #expect(samples[25] < .milliseconds(250))
         }
     }
 }
