@@ -36,14 +36,14 @@ final class LinkTestReader: Sendable {
 
     /// Waits until a received frame satisfies `predicate`; fails after `limit`.
     @discardableResult
-    func waitForFrame(within limit: Duration = .seconds(5), _ what: String,
+    func waitForFrame(within limit: Duration = .seconds(30), _ what: String,
                       where predicate: ([UInt8]) -> Bool) async throws -> [UInt8] {
         try await LinkTestReader.poll(within: limit, what) { received.first(where: predicate) }
     }
 
     /// Waits until `run` has returned or thrown; fails after `limit`.
     @discardableResult
-    func waitForEnd(within limit: Duration = .seconds(5)) async throws -> Result<Void, LinkError> {
+    func waitForEnd(within limit: Duration = .seconds(30)) async throws -> Result<Void, LinkError> {
         try await LinkTestReader.poll(within: limit, "the reader of \(link.interface) to end") { ended }
     }
 
