@@ -23,12 +23,13 @@ import Testing
         do {
             try await body(server, client)
         } catch {
-            await client.shutdown()
             await server.shutdown()
+            await client.shutdown()
             throw error
         }
-        await client.shutdown()
+        // The server first: it closes open watch streams, which the client would otherwise wait for.
         await server.shutdown()
+        await client.shutdown()
     }
 
     @Test func createGetListDelete() async throws {
