@@ -4,6 +4,7 @@
 // KubeService*.swift     Services → `LBKernel.Service` (class filter, MetalLB annotations, families, ports, ETP)
 // KubeEndpointSlice.swift serving endpoints per node, aggregated over a service's slices
 // KubeNode.swift, KubeNamespace.swift   nodes and namespace labels
+// RawObject.swift        objects kept whole as JSON (the `metallb.io` resources, the legacy ConfigMap)
 // MetalLBObjects.swift   `metallb.io` CRDs, the legacy ConfigMap and BGP password Secrets → `Policy`
 // SnapshotBuilder.swift  everything above → one `SourceSnapshot` plus per-object problems
 // WriteBackPlanner.swift status, annotation and events to write per service; EventRecorder.swift aggregates events

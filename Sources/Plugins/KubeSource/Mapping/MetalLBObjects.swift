@@ -29,7 +29,7 @@ public struct KubeSecret: KubeObject, Codable, Hashable {
 public struct MetalLBObjects: Sendable {
     /// The namespace lbd runs in: MetalLB reads its objects and password Secrets only there.
     public var namespace: String
-    /// The `metallb.io` resources, each as the JSON the API returns for one object.
+    /// The `metallb.io` resources, each as the JSON the API returns for one object (``RawObject/json``).
     public var resources: [Data]
     /// The legacy ConfigMap (`data.config`) as JSON, or nil.
     public var legacyConfigMap: Data?
