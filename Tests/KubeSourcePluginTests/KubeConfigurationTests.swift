@@ -148,6 +148,29 @@ struct KubeConfigurationTests {
         #expect(noToken.code == .unreadable)
     }
 
+    @Test("load: the given file, else in-cluster, else $KUBECONFIG, else ~/.kube/config")
+    func load() throws {
+        let token = try kubeconfigFixture("token.yaml")
+        let insecure = try kubeconfigFixture("insecure.yaml")
+        #expect(try KubeConfiguration.load(kubeconfig: token, environment: ["KUBECONFIG": insecure]).origin == token)
+        #expect(try KubeConfiguration.load(environment: ["KUBECONFIG": ":\(insecure):\(token)"]).origin == insecure)
+        #expect(try KubeConfiguration.load(context: "other", environment: ["KUBECONFIG": token]).server
+                == "https://10.0.0.1:6443")
+        let inPod = try #require(throws: KubeConfigError.self) {
+            try KubeConfiguration.load(environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1",
+                                                     "KUBERNETES_SERVICE_PORT": "443", "KUBECONFIG": token],
+                                       serviceAccountDirectory: "/nonexistent")
+        }
+        #expect(inPod.file == "/nonexistent/token", "in a pod, the pod's own configuration wins")
+        let home = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        try FileManager.default.createDirectory(atPath: home + "/.kube", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: insecure, toPath: home + "/.kube/config")
+        #expect(try KubeConfiguration.load(environment: ["HOME": home]).origin == home + "/.kube/config")
+        let nothing = try #require(throws: KubeConfigError.self) { try KubeConfiguration.load(environment: [:]) }
+        #expect(nothing.key == "KUBECONFIG")
+    }
+
     @Test("a rotated token file is picked up once the cached copy is older than the maximum age")
     func tokenRotation() throws {
         let directory = try temporaryDirectory()

@@ -8,7 +8,10 @@ public import ServiceLifecycle
 /// ``InformerStateMachine/Options/publishInterval``).
 ///
 /// Run it with ``run()`` (it is a swift-service-lifecycle `Service`); it runs until cancelled and then finishes
-/// ``snapshots``. Objects that fail to decode are logged and passed to `onProblem`, and skipped.
+/// ``snapshots``. The first snapshot arrives after the first complete list (so it also says "synced"); every
+/// snapshot is the whole set, never a delta. Objects that fail to decode are logged, passed to `onProblem`, and
+/// skipped. Each list and watch is its own task, so a watch can be cancelled alone (a silent one, or after
+/// `410 Gone`); events of a cancelled watch are recognised by their generation and dropped.
 public final class Informer<Object: KubeObject>: Service, Sendable {
     /// Tuning of one informer.
     public struct Options: Sendable {
@@ -59,8 +62,13 @@ public final class Informer<Object: KubeObject>: Service, Sendable {
         var event: InformerStateMachine<Object>.Event
     }
 
-    /// Lists, watches and publishes until the task is cancelled (or the service group shuts down).
+    /// Lists, watches and publishes until the task is cancelled or a graceful shutdown begins; then finishes
+    /// ``snapshots``. Run it once.
     public func run() async throws {
+        try await cancelWhenGracefulShutdown { [self] in await loop() }
+    }
+
+    private func loop() async {
         defer { output.finish() }
         let (inputs, input) = AsyncStream.makeStream(of: Input.self)
         var machine = InformerStateMachine<Object>(options: options.machine)

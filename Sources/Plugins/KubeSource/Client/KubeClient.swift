@@ -1,5 +1,12 @@
 // KubeClient: the Kubernetes REST client on AsyncHTTPClient and swift-nio-ssl: TLS with the cluster's CA (or a
 // client certificate), a bearer token per request, JSON in and out, Status errors mapped to KubeError.
+//
+// Client/ holds the way lbd talks to the API server; Kubernetes object types live in Mapping/.
+//   KubeConfiguration(+InCluster, +Kubeconfig)  where the server is and how to authenticate; KubeConfigError
+//   TokenSource        the bearer token, re-read from its file when a minute old (rotation)
+//   KubeClient         get/list/create/update/merge-patch/status/delete/watch; KubeError and KubeStatus for failures
+//   LineBuffer         watch bodies split into JSON lines; WatchDecoding: list pages and watch lines, lossy per object
+//   InformerStateMachine  the list-then-watch protocol as a pure struct; Informer its async shell
 import AsyncHTTPClient
 import Foundation
 import NIOCore

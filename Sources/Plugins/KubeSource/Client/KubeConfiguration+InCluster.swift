@@ -54,3 +54,31 @@ extension KubeConfiguration {
         return [UInt8](data)
     }
 }
+
+extension KubeConfiguration {
+    /// The configuration lbd uses when given `kubeconfig` (a path) or nothing: that file; else the pod's own
+    /// (in-cluster) when `KUBERNETES_SERVICE_HOST` is set; else the first file of `$KUBECONFIG`; else
+    /// `~/.kube/config`.
+    ///
+    /// - Throws: a ``KubeConfigError`` from the source chosen.
+    public static func load(kubeconfig: String? = nil, context: String? = nil,
+                            environment: [String: String] = ProcessInfo.processInfo.environment,
+                            serviceAccountDirectory: String = Self.serviceAccountDirectory)
+        throws(KubeConfigError) -> KubeConfiguration {
+        if let kubeconfig, !kubeconfig.isEmpty {
+            return try Self.kubeconfig(file: kubeconfig, context: context)
+        }
+        if let host = environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty {
+            return try inCluster(environment: environment, serviceAccountDirectory: serviceAccountDirectory)
+        }
+        if let list = environment["KUBECONFIG"],
+           let first = list.split(separator: ":").first(where: { !$0.isEmpty }) {
+            return try Self.kubeconfig(file: String(first), context: context)
+        }
+        guard let home = environment["HOME"], !home.isEmpty else {
+            throw KubeConfigError(.missingKey, file: "environment", key: "KUBECONFIG",
+                                  "no kubeconfig given, not in a pod, and neither KUBECONFIG nor HOME is set")
+        }
+        return try Self.kubeconfig(file: home + "/.kube/config", context: context)
+    }
+}
