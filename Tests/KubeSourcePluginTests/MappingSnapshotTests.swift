@@ -75,6 +75,13 @@ import Testing
         #expect(first.policyError != nil)
     }
 
+    @Test(arguments: [false, true])
+    func excludeLabelCanBeIgnored(ignore: Bool) throws {
+        let build = SnapshotBuilder(ignoreExcludeLabel: ignore).build(try inputs())
+        let nodeB = try #require(build.snapshot?.nodes.first { $0.name == "node-b" })
+        #expect(nodeB.isExcludedFromLoadBalancers == !ignore)
+    }
+
     @Test func classFilterAppliesToTheSnapshot() throws {
         let build = SnapshotBuilder(classFilter: .named("lbd.example.com/lb")).build(try inputs())
         #expect(build.snapshot?.services.map(\.id.name) == ["classy"])

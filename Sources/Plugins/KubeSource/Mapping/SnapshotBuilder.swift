@@ -42,10 +42,14 @@ public struct SnapshotBuild: Sendable {
 public struct SnapshotBuilder: Sendable {
     /// The service mapper (class filter).
     public var mapper: ServiceMapper
+    /// Whether nodes labelled `node.kubernetes.io/exclude-from-external-load-balancers` still announce (MetalLB's
+    /// `--ignore-exclude-lb`): the label is then left out of the nodes' labels.
+    public var ignoreExcludeLabel: Bool
 
     /// Creates a builder.
-    public init(classFilter: LoadBalancerClassFilter = .unset) {
+    public init(classFilter: LoadBalancerClassFilter = .unset, ignoreExcludeLabel: Bool = false) {
         mapper = ServiceMapper(classFilter: classFilter)
+        self.ignoreExcludeLabel = ignoreExcludeLabel
     }
 
     /// Builds the snapshot: services sorted by id, nodes sorted by name, the MetalLB policy with the namespaces'
@@ -88,7 +92,10 @@ public struct SnapshotBuilder: Sendable {
             mappings[object.id] = mapping
         }
         services.sort { $0.id < $1.id }
-        let nodes = inputs.nodes.map(\.node).sorted()
+        var nodes = inputs.nodes.map(\.node).sorted()
+        if ignoreExcludeLabel {
+            for index in nodes.indices { nodes[index].labels[Node.excludeLabel] = nil }
+        }
         let snapshot = policy.map {
             SourceSnapshot(services: services, policy: $0, nodes: nodes, recorded: recorded)
         }
