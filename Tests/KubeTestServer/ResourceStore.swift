@@ -91,6 +91,10 @@ struct ResourceStore: Sendable {
                   let namespace = token["ns"]?.stringValue, let name = token["name"]?.stringValue else {
                 throw APIError.badRequest("continue key is not valid: \(continueToken)")
             }
+            guard Int(version) >= historyStart else {
+                throw APIError.gone("The provided continue parameter is too old to display a consistent list "
+                                    + "result. You can start a new list without the continue parameter.")
+            }
             let after = ObjectKey(namespace: namespace, name: name)
             items = items.filter { $0.key > after }
             listVersion = Int(version)

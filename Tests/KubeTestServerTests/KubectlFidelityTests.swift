@@ -19,24 +19,7 @@ import Testing
                 .appendingPathComponent("kubectl-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             kubeconfig = directory + "/kubeconfig"
-            let config = """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: test
-                  cluster:
-                    server: \(server.url)
-                    certificate-authority-data: \(Data(server.caPEM.utf8).base64EncodedString())
-                users:
-                - name: test
-                  user:
-                    token: \(token)
-                contexts:
-                - name: test
-                  context: {cluster: test, user: test, namespace: default}
-                current-context: test
-
-                """
+            let config = server.kubeconfig(token: token)
             try config.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
         }
 
