@@ -82,6 +82,20 @@ import Testing
         #expect(writes.first?.events.last?.message == "Assigned IP [" + addresses.map { "\"\($0)\"" }.joined(separator: " ") + "]")
     }
 
+    @Test func preferDualStackWithOneFamilySaysSoOnce() throws {
+        let (objects, mappings) = try world(["svc-prefer-dual"])
+        let id = ServiceID("default/prefer2")
+        var planner = WriteBackPlanner(node: "node-a", allocating: true)
+        let single = report([id: Allocation(addresses: [IPAddress("192.168.10.8")!], pool: "v4-only")])
+        let write = try #require(planner.plan(single, objects: objects, mappings: mappings).first)
+        #expect(write.events.map(\.reason) == ["IPAllocated", "AdditionalAssignFailed"])
+        #expect(write.events.last?.message.contains("IPv6") == true)
+        #expect(write.events.last?.type == .normal)
+        #expect(planner.plan(single, objects: objects, mappings: mappings).first?.events == [])
+        let both = report([id: Allocation(addresses: [IPAddress("192.168.10.8")!, IPAddress("fc00::8")!], pool: "dual")])
+        #expect(planner.plan(both, objects: objects, mappings: mappings).first?.events.map(\.reason) == ["IPAllocated"])
+    }
+
     @Test func aMovedAddressClearsAndAssigns() throws {
         let (objects, mappings) = try world(["svc-basic"])
         var planner = WriteBackPlanner(node: "node-a", allocating: true)

@@ -41,6 +41,8 @@ public struct EventDescription: Hashable, Sendable, CustomStringConvertible {
         public static let deprecatedAnnotation = "deprecatedAnnotation"
         /// This node announces the service (Normal).
         public static let nodeAssigned = "nodeAssigned"
+        /// A PreferDualStack service got only its primary family (Normal).
+        public static let additionalAssignFailed = "AdditionalAssignFailed"
         /// A requested address is of a family the service does not have (Warning).
         public static let noLBIPsIPFamily = "nolbIPsIPFamily"
         /// RequireDualStack with fewer than two cluster IPs (Warning).

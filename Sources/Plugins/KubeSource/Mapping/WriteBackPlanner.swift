@@ -119,6 +119,14 @@ public struct WriteBackPlanner: Sendable {
                 if let allocation = report.outcome.allocations[id] {
                     desired = allocation.addresses
                     pool = allocation.pool
+                    if allocating, mapped.service.ipFamilyPolicy == .preferDualStack,
+                       let missing = mapped.service.wantedFamilies.first(where: { family in
+                           !allocation.addresses.contains { $0.family == family } }) {
+                        current.insert(EventDescription(
+                            .normal, EventDescription.Reason.additionalAssignFailed,
+                            "Failed to assign an additional \(missing.rawValue) address for \"\(id)\": pool "
+                                + "\(allocation.pool) has none free; the service stays single-stack"))
+                    }
                 } else if let failure = report.outcome.failures[id] {
                     desired = []
                     if allocating {
