@@ -192,6 +192,25 @@ struct InformerIntegrationTests {
         await fixture.close()
     }
 
+    @Test("after a 401 the token file is read again at once (a rotated token), not after a minute")
+    func rotatedTokenAfter401() async throws {
+        let server = try KubeTestServer(tokens: ["new-token": .full])
+        try await server.start()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/token"
+        try "old-token\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let client = try KubeClient(configuration: KubeConfiguration(
+            server: server.url, certificateAuthorityPEM: Array(server.caPEM.utf8), token: .file(path)),
+            tokenMaximumAge: .seconds(3600))
+        let refused = await #expect(throws: KubeError.self) { try await client.list("/api/v1/services") }
+        #expect(refused?.code == 401)
+        try "new-token\n".write(toFile: path, atomically: true, encoding: .utf8)
+        _ = try await client.list("/api/v1/services")
+        try await client.shutdown()
+        await server.shutdown()
+    }
+
     @Test("the informer lists, watches, sees creations, changes and deletions, and skips an undecodable object")
     func informer() async throws {
         let fixture = try await ServerFixture()

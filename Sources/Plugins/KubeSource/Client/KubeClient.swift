@@ -193,6 +193,7 @@ public final class KubeClient: Sendable {
         }
         let response = try await http.execute(request, timeout: .nanoseconds(requestTimeout.nanoseconds))
         guard (200..<300).contains(Int(response.status.code)) else {
+            if response.status == .unauthorized { tokens.invalidate() }
             let errorBody = try await response.body.collect(upTo: 1 << 20)
             throw KubeStatus.error(code: Int(response.status.code), phrase: response.status.reasonPhrase,
                                    body: Array(errorBody.readableBytesView),
