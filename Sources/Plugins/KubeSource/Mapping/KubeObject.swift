@@ -8,6 +8,11 @@
 // MetalLBObjects.swift   `metallb.io` CRDs, the legacy ConfigMap and BGP password Secrets → `Policy`
 // SnapshotBuilder.swift  everything above → one `SourceSnapshot` plus per-object problems
 // WriteBackPlanner.swift status, annotation and events to write per service; EventRecorder.swift aggregates events
+//
+// The shell's loop: informers → `SnapshotInputs` → `SnapshotBuilder.build` → publish `snapshot` (none while the
+// configuration has never been valid); `record(report)` → `WriteBackPlanner.plan` → per `ServiceWrite` PATCH
+// `statusPatch(resourceVersion:)` to `…/services/NAME/status` and `annotationPatch(resourceVersion:)` to the
+// service (409 → re-read, re-plan), and each event through `EventRecorder.record` (POST, PATCH or drop).
 public import Foundation
 public import LBKernel
 
