@@ -195,7 +195,10 @@ extension KubeTestServer {
                 })
             case .DELETE:
                 guard !status else { throw Self.methodNotAllowed }
-                return .json(try write { try $0.delete(type, namespace: namespace, name: name) })
+                let options = request.body.isEmpty ? nil : try Self.parse(request.body)
+                return .json(try write {
+                    try $0.delete(type, namespace: namespace, name: name, preconditions: options?["preconditions"])
+                })
             default:
                 throw Self.methodNotAllowed
             }

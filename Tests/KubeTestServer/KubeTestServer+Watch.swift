@@ -14,10 +14,22 @@ struct Watcher: Sendable {
     var bookmarks: RepeatedTask?
     var timeout: Scheduled<Void>?
 
-    func wants(_ event: StoredEvent) -> Bool {
-        event.resource == resource
-            && (namespace == nil || event.object[path: ["metadata", "namespace"]]?.stringValue == namespace)
-            && ResourceStore.matches(event.object, labels: labels, fields: fields)
+    /// How this watch sees `event`: nil when it does not concern it; a change that moves an object into the
+    /// selectors is ADDED for it, out of them DELETED (as the API server's watch cache reports them).
+    func view(_ event: StoredEvent) -> String? {
+        guard event.resource == resource,
+              namespace == nil || event.object[path: ["metadata", "namespace"]]?.stringValue == namespace else {
+            return nil
+        }
+        let now = ResourceStore.matches(event.object, labels: labels, fields: fields)
+        guard let previous = event.previous else { return now ? event.type : nil }
+        let before = ResourceStore.matches(previous, labels: labels, fields: fields)
+        switch (before, now) {
+        case (true, true): return event.type
+        case (false, true): return "ADDED"
+        case (true, false): return "DELETED"
+        case (false, false): return nil
+        }
     }
 
     func line(_ type: String, _ object: JSONValue) -> JSONValue {
@@ -56,8 +68,8 @@ extension KubeTestServer {
             var lines: [JSONValue] = []
             if let startVersion {
                 do {
-                    lines = try state.store.events(type, after: startVersion).filter(watcher.wants).map {
-                        watcher.line($0.type, $0.object)
+                    lines = try state.store.events(type, after: startVersion).compactMap { event in
+                        watcher.view(event).map { watcher.line($0, event.object) }
                     }
                 } catch let error as APIError {
                     Self.send([head] + Self.parts([watcher.line("ERROR", error.status)]) + [.end(nil)], to: channel)
@@ -90,8 +102,8 @@ extension KubeTestServer {
 
     /// Sends `event` to every watch that wants it (called under the lock, right after the write).
     static func notify(_ event: StoredEvent, state: inout ServerState) {
-        for watcher in state.watchers.values where !watcher.stalled && watcher.wants(event) {
-            send(parts([watcher.line(event.type, event.object)]), to: watcher.channel)
+        for watcher in state.watchers.values where !watcher.stalled {
+            if let type = watcher.view(event) { send(parts([watcher.line(type, event.object)]), to: watcher.channel) }
         }
     }
 

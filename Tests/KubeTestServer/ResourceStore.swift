@@ -15,6 +15,8 @@ struct StoredEvent: Sendable {
     var resource: ResourceType
     var object: JSONValue
     var resourceVersion: Int
+    /// The object before a MODIFIED change (a watch with a selector turns a change across it into ADDED/DELETED).
+    var previous: JSONValue? = nil
 }
 
 /// The test server's state: objects by resource and key, a global resourceVersion counter that increases on every
@@ -184,8 +186,17 @@ struct ResourceStore: Sendable {
     }
 
     /// Deletes the object and returns it with the deletion's resourceVersion.
-    mutating func delete(_ type: ResourceType, namespace: String, name: String) throws -> (JSONValue, StoredEvent?) {
+    /// `preconditions` (DeleteOptions' `uid` / `resourceVersion`) that do not match give 409 Conflict.
+    mutating func delete(_ type: ResourceType, namespace: String, name: String, preconditions: JSONValue? = nil)
+        throws -> (JSONValue, StoredEvent?) {
         var object = try get(type, namespace: namespace, name: name)
+        for field in ["uid", "resourceVersion"] {
+            if let wanted = preconditions?[field]?.stringValue, wanted != object[path: ["metadata", field]]?.stringValue {
+                throw APIError(code: 409, reason: "Conflict",
+                               message: "Operation cannot be fulfilled on \(type.qualifiedPlural) \"\(name)\": "
+                                   + "Precondition failed: \(field): \(wanted)", details: type.details(name: name))
+            }
+        }
         let key = ObjectKey(namespace: type.namespaced ? namespace : "", name: name)
         objects[type]?[key] = nil
         resourceVersion += 1
@@ -224,17 +235,18 @@ struct ResourceStore: Sendable {
         result[path: ["metadata", "resourceVersion"]] = old[path: ["metadata", "resourceVersion"]]
         // A write that changes nothing is not a write: the resourceVersion stays and no event is sent.
         if result == old { return (old, nil) }
-        let (object, event) = commit(type, key, result, eventType: "MODIFIED")
+        let (object, event) = commit(type, key, result, eventType: "MODIFIED", previous: old)
         return (object, event)
     }
 
-    private mutating func commit(_ type: ResourceType, _ key: ObjectKey, _ object: JSONValue, eventType: String)
-        -> (JSONValue, StoredEvent) {
+    private mutating func commit(_ type: ResourceType, _ key: ObjectKey, _ object: JSONValue, eventType: String,
+                                 previous: JSONValue? = nil) -> (JSONValue, StoredEvent) {
         var object = object
         resourceVersion += 1
         object[path: ["metadata", "resourceVersion"]] = .string(String(resourceVersion))
         objects[type, default: [:]][key] = object
-        let event = StoredEvent(type: eventType, resource: type, object: object, resourceVersion: resourceVersion)
+        let event = StoredEvent(type: eventType, resource: type, object: object, resourceVersion: resourceVersion,
+                                previous: previous)
         record(event)
         return (object, event)
     }

@@ -59,7 +59,13 @@ import Testing
             #expect(list.body?[path: ["metadata", "resourceVersion"]]
                         == b.body?[path: ["metadata", "resourceVersion"]])
 
-            let deleted = try await client.send(.DELETE, Self.services + "/a")
+            let precondition = try await client.send(.DELETE, Self.services + "/a",
+                                                     ["kind": "DeleteOptions", "apiVersion": "v1",
+                                                      "preconditions": ["uid": "someone-else"]])
+            #expect(precondition.status == 409)
+            let deleted = try await client.send(.DELETE, Self.services + "/a",
+                                                ["kind": "DeleteOptions", "apiVersion": "v1",
+                                                 "preconditions": ["uid": metadata["uid"]!]])
             #expect(deleted.status == 200)
             let deletedVersion = deleted.body?[path: ["metadata", "resourceVersion"]]?.stringValue.flatMap { Int($0) }
             #expect((deletedVersion ?? 0) > version)

@@ -45,6 +45,25 @@ import Testing
         }
     }
 
+    @Test func aChangeAcrossTheSelectorIsAddedOrDeletedForTheWatch() async throws {
+        try await KubeTestServerTests.withServer { server, client in
+            _ = try await client.send(.POST, Self.services, KubeTestServerTests.service("a", labels: ["app": "db"]))
+            let watch = try await client.watch(Self.services + "?watch=true&labelSelector=app%3Dweb"
+                                                   + "&resourceVersion=\(server.resourceVersion)")
+            defer { watch.cancel() }
+            // db → web (enters the selector), web → web (changes within it), web → db (leaves it).
+            for (step, app) in ["web", "web", "db"].enumerated() {
+                let patched = try await client.send(.PATCH, Self.services + "/a",
+                                                    ["metadata": ["labels": ["app": .string(app)],
+                                                                  "annotations": ["step": .string("\(step)")]]],
+                                                    contentType: "application/merge-patch+json")
+                #expect(patched.status == 200)
+                _ = try await watch.waitForEvents(step + 1)
+            }
+            #expect(watch.summary == ["ADDED a", "MODIFIED a", "DELETED a"])
+        }
+    }
+
     @Test func bookmarksCarryTheCurrentResourceVersion() async throws {
         try await KubeTestServerTests.withServer { server, client in
             let a = try await client.send(.POST, Self.services, KubeTestServerTests.service("a"))
