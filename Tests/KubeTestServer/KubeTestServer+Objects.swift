@@ -4,10 +4,11 @@ import Foundation
 /// Direct access to the store, for tests that seed or inspect objects without HTTP. Writes notify watches as
 /// HTTP writes do.
 extension KubeTestServer {
-    /// Creates `object` (as POST would) and returns it as stored.
+    /// Creates `object` (as POST would, but keeping its `status`, so a test can seed a Service with addresses
+    /// already in its status) and returns it as stored.
     @discardableResult
     public func create(_ type: ResourceType, namespace: String = "", _ object: JSONValue) throws -> JSONValue {
-        try write { try $0.create(type, namespace: namespace, object: object, now: Date()) }
+        try write { try $0.create(type, namespace: namespace, object: object, now: Date(), keepStatus: true) }
     }
 
     /// Applies a JSON merge patch to an object (to its status only when `status`) and returns the result.

@@ -125,8 +125,10 @@ struct ResourceStore: Sendable {
     // MARK: Writes
 
     /// Creates `object`, setting uid, creationTimestamp, generation, resourceVersion (and a Service's defaults).
-    mutating func create(_ type: ResourceType, namespace: String, object: JSONValue, now: Date) throws
-        -> (JSONValue, StoredEvent?) {
+    /// A resource with a status subresource starts with an empty status, as on the API server, unless
+    /// `keepStatus` (for tests that seed objects as an earlier controller left them).
+    mutating func create(_ type: ResourceType, namespace: String, object: JSONValue, now: Date,
+                         keepStatus: Bool = false) throws -> (JSONValue, StoredEvent?) {
         guard case .object = object else { throw APIError.badRequest("the body is not a JSON object") }
         var object = object
         if let kind = object["kind"]?.stringValue, kind != type.kind {
@@ -153,6 +155,7 @@ struct ResourceStore: Sendable {
         object[path: ["metadata", "creationTimestamp"]] = .string(Self.timestamp(now))
         object[path: ["metadata", "generation"]] = 1
         object[path: ["metadata", "resourceVersion"]] = nil
+        if type.hasStatus, !keepStatus { object["status"] = nil }
         if type == .services { applyServiceDefaults(&object) }
         if type == .namespaces, object[path: ["status", "phase"]] == nil {
             object[path: ["status", "phase"]] = "Active"

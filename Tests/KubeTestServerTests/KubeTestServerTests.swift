@@ -166,6 +166,19 @@ import Testing
         }
     }
 
+    @Test func createIgnoresStatusButSeedingKeepsIt() async throws {
+        try await Self.withServer { server, client in
+            var service = Self.service("a")
+            service["status"] = ["loadBalancer": ["ingress": [["ip": "192.0.2.1"]]]]
+            let created = try await client.send(.POST, Self.services, service)
+            #expect(created.body?["status"] == ["loadBalancer": [:]])
+            service[path: ["metadata", "name"]] = "b"
+            let seeded = try server.create(.services, namespace: "default", service)
+            #expect(seeded[path: ["status", "loadBalancer", "ingress"]] == [["ip": "192.0.2.1"]])
+            #expect(try await client.send(.GET, Self.services + "/b").body?["status"] == service["status"])
+        }
+    }
+
     @Test func leasesEventsAndMetalLBResources() async throws {
         try await Self.withServer { _, client in
             let lease: JSONValue = ["apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
