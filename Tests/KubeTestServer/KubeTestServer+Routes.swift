@@ -146,6 +146,11 @@ extension KubeTestServer {
             throw APIError(code: 403, reason: "Forbidden", message: "\(name): User \"read-only\" cannot "
                                + "\(Self.verb(method)) \(what)")
         }
+        let bodyType = request.head.headers.first(name: "Content-Type") ?? ""
+        if !request.body.isEmpty, bodyType.contains("protobuf") || bodyType.contains("cbor") {
+            throw APIError(code: 415, reason: "UnsupportedMediaType",
+                           message: "the test server reads JSON only, not \(bodyType)")
+        }
         let table = (request.head.headers.first(name: "Accept") ?? "").contains("as=Table")
         switch target {
         case .discovery(let response):

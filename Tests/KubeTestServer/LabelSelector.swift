@@ -57,6 +57,16 @@ struct LabelSelector: Sendable, Equatable {
         return .exists(part)
     }
 
+    /// The keys the requirements name.
+    var keys: [String] {
+        requirements.map { requirement in
+            switch requirement {
+            case .exists(let key), .absent(let key), .equals(let key, _), .notEquals(let key, _), .within(let key, _),
+                 .notWithin(let key, _): key
+            }
+        }
+    }
+
     /// True when `values` (labels, or the fields a field selector may name) meet every requirement.
     func matches(_ values: [String: String]) -> Bool {
         requirements.allSatisfy { requirement in

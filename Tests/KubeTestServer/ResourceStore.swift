@@ -71,10 +71,16 @@ struct ResourceStore: Sendable {
             guard labels.matches(values) else { return false }
         }
         if let fields {
-            var values: [String: String] = [:]
-            values["metadata.name"] = object[path: ["metadata", "name"]]?.stringValue
-            values["metadata.namespace"] = object[path: ["metadata", "namespace"]]?.stringValue ?? ""
-            values["spec.type"] = object[path: ["spec", "type"]]?.stringValue
+            // Any field by its dotted path (metadata.name, spec.type, involvedObject.uid, …).
+            var values: [String: String] = ["metadata.namespace": ""]
+            for key in fields.keys {
+                switch object[path: key.split(separator: ".").map(String.init)] {
+                case .string(let value): values[key] = value
+                case .int(let value): values[key] = String(value)
+                case .bool(let value): values[key] = String(value)
+                default: break
+                }
+            }
             guard fields.matches(values) else { return false }
         }
         return true

@@ -201,6 +201,14 @@ import Testing
                                     "reason": "IPAllocated", "involvedObject": ["kind": "Service", "name": "a"]]
             let posted = try await client.send(.POST, "/api/v1/namespaces/default/events", event)
             #expect(posted.body?[path: ["metadata", "name"]]?.stringValue?.hasPrefix("a.") == true)
+            let byObject = try await client.send(.GET, "/api/v1/namespaces/default/events?fieldSelector="
+                                                     + "involvedObject.kind%3DService,involvedObject.name%3Da")
+            #expect(byObject.body?["items"]?.arrayValue?.count == 1)
+            let other = try await client.send(.GET, "/api/v1/events?fieldSelector=involvedObject.name%3Db")
+            #expect(other.body?["items"]?.arrayValue?.count == 0)
+            let protobuf = try await client.send(.POST, "/api/v1/namespaces/default/events", event,
+                                                 contentType: "application/vnd.kubernetes.protobuf")
+            #expect(protobuf.status == 415)
         }
     }
 

@@ -123,6 +123,27 @@ import Testing
         let external = try #require(rows.first?.firstIndex(of: "EXTERNAL-IP"), "\(table)")
         #expect(rows.count == 2 && rows[1].count > external && rows[1][external] == "10.0.0.1", "\(table)")
 
+        let describe = try await kubectl.run("describe", "svc", "web")
+        #expect(describe.succeeded, "\(describe)")
+        #expect(describe.stdout.split(separator: "\n").contains { $0.hasPrefix("LoadBalancer Ingress:") && $0.contains("10.0.0.1") },
+                "\(describe)")
+        let everywhere = try await kubectl.run("get", "svc", "--all-namespaces")
+        #expect(everywhere.stdout.hasPrefix("NAMESPACE"), "\(everywhere)")
+
+        // A MetalLB custom resource, served like a built-in.
+        let pool = try kubectl.write("pool.yaml", """
+            apiVersion: metallb.io/v1beta1
+            kind: IPAddressPool
+            metadata: {name: pool, namespace: lbd}
+            spec: {addresses: [192.0.2.0/24]}
+
+            """)
+        let poolCreated = try await kubectl.run("create", "-f", pool)
+        #expect(poolCreated.stdout.contains("ipaddresspool.metallb.io/pool created"), "\(poolCreated)")
+        let pools = try await kubectl.run("get", "ipaddresspools", "-n", "lbd", "-o", "json")
+        #expect(try JSONValue.parse(pools.stdout)["items"]?.arrayValue?.first?[path: ["spec", "addresses"]]
+                    == ["192.0.2.0/24"], "\(pools)")
+
         let deleted = try await kubectl.run("delete", "svc", "web")
         #expect(deleted.succeeded, "\(deleted)")
         #expect(deleted.stdout.contains(#"service "web" deleted"#))
