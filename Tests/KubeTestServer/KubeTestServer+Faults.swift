@@ -24,11 +24,14 @@ extension KubeTestServer {
     }
 
     /// Answers the next `count` requests (any path, watches included) with `status`: 429 comes with
-    /// `Retry-After: 1`; 500 and 503 with the Status the API server sends.
-    public func failNext(count: Int, status: Int = 500) {
+    /// `Retry-After: 1`; 409, 500 and 503 with the Status the API server sends. `method` (`PATCH`) and
+    /// `pathContaining` (`/status`) limit which requests fail; others are served normally.
+    public func failNext(count: Int, status: Int = 500, method: String? = nil, pathContaining: String? = nil) {
         state.withLock {
             $0.failures = count
             $0.failureStatus = status
+            $0.failureMethod = method
+            $0.failurePath = pathContaining
         }
     }
 

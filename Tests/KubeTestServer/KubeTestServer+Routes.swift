@@ -27,7 +27,8 @@ extension KubeTestServer {
     func serve(_ request: Request, on channel: any Channel) async {
         let (delay, failure) = state.withLock { state -> (Duration, Int?) in
             state.requests.append("\(request.head.method.rawValue) \(request.head.uri)")
-            guard state.failures > 0 else { return (state.delay, nil) }
+            guard state.failures > 0, state.failureMethod.map({ $0 == request.head.method.rawValue }) ?? true,
+                  state.failurePath.map({ request.head.uri.contains($0) }) ?? true else { return (state.delay, nil) }
             state.failures -= 1
             return (state.delay, state.failureStatus)
         }
@@ -61,6 +62,8 @@ extension KubeTestServer {
         switch status {
         case 429: APIError(code: 429, reason: "TooManyRequests",
                            message: "the server has received too many requests and has asked us to try again later")
+        case 409: APIError(code: 409, reason: "Conflict", message: "Operation cannot be fulfilled: the object has been "
+                               + "modified; please apply your changes to the latest version and try again (injected)")
         case 503: APIError(code: 503, reason: "ServiceUnavailable", message: "the server is currently unable to "
                                + "handle the request")
         default: APIError(code: status, reason: "InternalError", message: "an error on the server (\"injected "

@@ -7,6 +7,8 @@
 // KubeTestServer+Table       meta.k8s.io Table answers (what `kubectl get` prints)
 // KubeTestServer+Faults      dropWatches, stallWatches, failNext, delayResponses, forgetHistory, restart
 // KubeTestServer+Objects     direct access to the store for tests (seed and inspect objects without HTTP)
+// KubeTestServer+Kubeconfig  a kubeconfig for the server (URL, CA data, token)
+// OpenAPI                    the OpenAPI v3 documents kubectl needs to validate on the server
 // ResourceStore              the pure store: objects, resourceVersions, history
 // ResourceType               the resources served; JSONValue the documents; LabelSelector; APIError (Status)
 // HTTPHandler                the NIO handler that hands whole requests to the server
@@ -132,6 +134,8 @@ struct ServerState: Sendable {
     var nextID = 0
     var failures = 0
     var failureStatus = 500
+    var failureMethod: String?
+    var failurePath: String?
     var delay: Duration = .zero
     var requests: [String] = []
 }

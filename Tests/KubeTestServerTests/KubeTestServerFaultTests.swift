@@ -54,6 +54,26 @@ import Testing
         }
     }
 
+    @Test func failNextCanAimAtStatusWrites() async throws {
+        try await KubeTestServerTests.withServer { server, client in
+            _ = try await client.send(.POST, Self.services, KubeTestServerTests.service("a"))
+            server.failNext(count: 1, status: 409, method: "PATCH", pathContaining: "/status")
+            let patch: JSONValue = ["status": ["loadBalancer": ["ingress": [["ip": "192.0.2.1"]]]]]
+            #expect(try await client.send(.GET, Self.services + "/a").status == 200)
+            #expect(try await client.send(.PATCH, Self.services + "/a", ["metadata": ["labels": ["x": "y"]]],
+                                          contentType: "application/merge-patch+json").status == 200)
+            let conflict = try await client.send(.PATCH, Self.services + "/a/status", patch,
+                                                 contentType: "application/merge-patch+json")
+            #expect(conflict.status == 409)
+            #expect(conflict.body?["reason"] == "Conflict")
+            let retried = try await client.send(.PATCH, Self.services + "/a/status", patch,
+                                                contentType: "application/merge-patch+json")
+            #expect(retried.status == 200)
+            #expect(server.object(.services, namespace: "default", name: "a")?[path: ["status", "loadBalancer"]]
+                        == patch[path: ["status", "loadBalancer"]])
+        }
+    }
+
     @Test func delayResponsesDelaysEveryAnswer() async throws {
         try await KubeTestServerTests.withServer { server, client in
             server.delayResponses(.milliseconds(300))
