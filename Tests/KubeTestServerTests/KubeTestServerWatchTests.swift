@@ -110,19 +110,24 @@ import Testing
     @Test func historyIsBounded() async throws {
         let server = try KubeTestServer(tls: false, historyLimit: 3)
         try await server.start()
-        defer { Task { await server.shutdown() } }
+        let client = try APITestClient(server, token: nil)
         let first = try server.create(.configMaps, namespace: "default", ["metadata": ["name": "c0"]])
         for index in 1...4 { try server.create(.configMaps, namespace: "default", ["metadata": ["name": .string("c\(index)")]]) }
-        let client = try APITestClient(server, token: nil)
-        defer { Task { await client.shutdown() } }
-        let old = try await client.watch("/api/v1/namespaces/default/configmaps?watch=true&resourceVersion="
-                                             + Self.version(first))
-        let error = try await old.next("an ERROR event") { $0["type"] == "ERROR" }
-        #expect(error[path: ["object", "code"]] == 410)
-        let recent = try await client.watch("/api/v1/configmaps?watch=true&resourceVersion="
-                                                + String(server.resourceVersion - 3))
-        defer { recent.cancel() }
-        #expect(try await recent.waitForEvents(3) == ["ADDED c2", "ADDED c3", "ADDED c4"])
+        do {
+            let old = try await client.watch("/api/v1/namespaces/default/configmaps?watch=true&resourceVersion="
+                                                 + Self.version(first))
+            let error = try await old.next("an ERROR event") { $0["type"] == "ERROR" }
+            #expect(error[path: ["object", "code"]] == 410)
+            let recent = try await client.watch("/api/v1/configmaps?watch=true&resourceVersion="
+                                                    + String(server.resourceVersion - 3))
+            #expect(try await recent.waitForEvents(3) == ["ADDED c2", "ADDED c3", "ADDED c4"])
+        } catch {
+            await server.shutdown()
+            await client.shutdown()
+            throw error
+        }
+        await server.shutdown()
+        await client.shutdown()
     }
 
     @Test func timeoutSecondsEndsTheStreamCleanly() async throws {
