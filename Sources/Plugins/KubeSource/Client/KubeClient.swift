@@ -16,8 +16,9 @@ import NIOSSL
 /// A client for one Kubernetes API server.
 ///
 /// Paths are API paths such as `/api/v1/namespaces/default/services`; they may carry a query already
-/// (`?labelSelector=…`). Every method returns the raw JSON bytes, or decodes them into a `Decodable`.
-/// Call ``shutdown()`` when done.
+/// (`?labelSelector=…`). Every method returns the raw JSON bytes, or decodes them into a `Decodable`; an error
+/// status throws a ``KubeError``. Call ``shutdown()`` before releasing the client (AsyncHTTPClient traps in debug
+/// builds otherwise). Up to 64 connections are kept to the server, so many informers can each hold a watch.
 public final class KubeClient: Sendable {
     /// The configuration this client was built from.
     public let configuration: KubeConfiguration
