@@ -94,7 +94,7 @@ final class WatchRecorder: Sendable {
 
     /// Waits (bounded) for an event that `predicate` accepts.
     @discardableResult
-    func next(_ what: String, within limit: Duration = .seconds(5),
+    func next(_ what: String, within limit: Duration = .seconds(30),
               where predicate: @escaping (JSONValue) -> Bool) async throws -> JSONValue {
         try await poll(what, within: limit, every: .milliseconds(10),
                        observe: { events.first(where: predicate) }, until: { $0 != nil },
@@ -102,13 +102,13 @@ final class WatchRecorder: Sendable {
     }
 
     /// Waits (bounded) for `count` events.
-    func waitForEvents(_ count: Int, within limit: Duration = .seconds(5)) async throws -> [String] {
+    func waitForEvents(_ count: Int, within limit: Duration = .seconds(30)) async throws -> [String] {
         try await poll("\(count) watch events", within: limit, every: .milliseconds(10),
                        observe: { summary }, until: { $0.count >= count })
     }
 
     /// Waits (bounded) for the stream to end and says how.
-    func waitForEnd(within limit: Duration = .seconds(5)) async throws -> String {
+    func waitForEnd(within limit: Duration = .seconds(30)) async throws -> String {
         try await poll("the watch to end", within: limit, every: .milliseconds(10)) { end }
     }
 
