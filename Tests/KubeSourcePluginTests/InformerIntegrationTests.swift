@@ -86,7 +86,7 @@ final class RunningInformer<Object: KubeObject>: Sendable {
     }
 
     /// Waits (polling, at most `timeout`) until `condition` holds for the latest snapshot.
-    func waitUntil(_ what: String, timeout: Duration = .seconds(10),
+    func waitUntil(_ what: String, timeout: Duration = .seconds(30),
                    _ condition: @Sendable ([String: Object]) -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -178,7 +178,7 @@ struct InformerIntegrationTests {
         // AsyncHTTPClient retries a failed handshake until the request's deadline; keep it short.
         let untrusting = try KubeClient(configuration: KubeConfiguration(
             server: fixture.server.url, certificateAuthorityPEM: try kubeconfigFixtureBytes("ca.crt"),
-            token: .literal("t0ken")), requestTimeout: .seconds(1))
+            token: .literal("t0ken")), requestTimeout: .seconds(5))
         let unauthorized = await #expect(throws: KubeError.self) { try await wrong.get("/api/v1/services") }
         #expect(unauthorized?.code == 401)
         _ = try await reader.list("/api/v1/services")
@@ -318,7 +318,7 @@ struct InformerIntegrationTests {
         try await eventually("the watch is open") { fixture.watches() == 1 }
         fixture.server.stallWatches(for: .seconds(60))
         try fixture.createService("b")
-        try await running.waitUntil("b is seen through a new watch", timeout: .seconds(5)) { $0["default/b"] != nil }
+        try await running.waitUntil("b is seen through a new watch", timeout: .seconds(30)) { $0["default/b"] != nil }
         #expect(fixture.watches() == 2)
         #expect(fixture.lists() == 1)
         await running.stop()
