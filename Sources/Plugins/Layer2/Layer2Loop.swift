@@ -139,15 +139,16 @@ struct Layer2Loop {
             }
             lastVerdicts = verdicts
         }
-        links.update(interfaces: interfaces, verdicts: verdicts)
+        let opened = links.update(interfaces: interfaces, verdicts: verdicts)
         let names = links.openNames
         if names != lastInterfaceNames {
             lastInterfaceNames = names
             membership.setInterfaces(names)
-            // A link that (re)opened announces what this node owns (not what it is handing over): clients on it
-            // may have missed the takeover.
+        }
+        if opened {
+            // A link that (re)opened (new, back up, new MAC) announces what this node owns, not what it is handing
+            // over: clients on it may have missed the takeover, or hold the old MAC address.
             perform(machine.reannounce(at: .now))
-            writeStatus()
         }
     }
 

@@ -36,8 +36,11 @@ final class LinkSet: @unchecked Sendable {
     var openNames: [String] { open.keys.sorted() }
 
     /// Opens handles on newly announcing interfaces, and closes those of interfaces that are gone, skipped, or
-    /// changed (index or MAC address: a handle is bound to one device, and replies carry its MAC address).
-    func update(interfaces: [NetworkInterface], verdicts: [String: InterfaceVerdict]) {
+    /// changed (index or MAC address: a handle is bound to one device, and replies carry its MAC address); returns
+    /// whether a handle was opened (the node then announces what it owns on it).
+    @discardableResult
+    func update(interfaces: [NetworkInterface], verdicts: [String: InterfaceVerdict]) -> Bool {
+        var opened = false
         let byName = Dictionary(interfaces.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for (name, current) in open {
             let now = byName[name]
@@ -59,6 +62,7 @@ final class LinkSet: @unchecked Sendable {
             do {
                 let link = try PcapLink(interface: name)
                 open[name] = Open(interface: interface, arp: arp, ndp: ndp, link: link)
+                opened = true
                 failedToOpen[name] = nil
                 startReader(link: link, name: name, mac: mac)
                 logger.info("layer 2: answering on \(name) (\(mac))\(arp ? " ARP" : "")\(ndp ? " NDP" : "")")
@@ -72,6 +76,7 @@ final class LinkSet: @unchecked Sendable {
         }
         answers.setOurMACs(Set(interfaces.compactMap(\.mac)))
         setSolicitedNodeGroups(for: answers.current)
+        return opened
     }
 
     private func startReader(link: PcapLink, name: String, mac: MACAddress) {
