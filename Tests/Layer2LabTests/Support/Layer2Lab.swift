@@ -144,7 +144,11 @@ final class Layer2Lab: Sendable {
                                                          "scope", "link"]).stdout
                 return addresses.contains("fe80::") && !addresses.contains("tentative") ? true : nil
             }
-            try await Command.check(["ip", "-n", lan, "link", "set", "br0", "type", "bridge", "mcast_querier", "1"])
+            // IGMPv3/MLDv2 queries, as a modern switch sends: with IGMPv2 queries the nodes answer in IGMPv2, whose
+            // report suppression (a host that hears another member's report stays silent; this bridge floods
+            // reports) leaves all but one node's port out of the heartbeat group (docs/layer2.md, Heartbeats).
+            try await Command.check(["ip", "-n", lan, "link", "set", "br0", "type", "bridge", "mcast_igmp_version", "3",
+                                     "mcast_mld_version", "2", "mcast_querier", "1"])
         }
         for host in hosts {
             // Both ends are created inside their namespaces: no name ever appears in the host's namespace.
