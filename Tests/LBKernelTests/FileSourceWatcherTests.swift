@@ -132,7 +132,8 @@ struct FileSourceWatcherTests {
         let clock = ContinuousClock()
         let start = clock.now
         try await withRunningWatcher(watcher) { _ in }
-        #expect(clock.now - start < .seconds(5))
+        // Far below the poll interval (only cancellation can end it this soon), with room for a loaded CI machine.
+        #expect(clock.now - start < .seconds(60))
     }
 
     @Test func aFileSourceFollowsEditsWhenPolling() async throws {
