@@ -18,4 +18,13 @@ public enum LBDBinary {
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent(".build/debug/lbd").path
     }
+
+    /// ``path``, after checking that it is an executable: a lab fails with how to build lbd instead of a spawn error.
+    public static func required() throws -> String {
+        let binary = path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw LabError("the lbd binary is not at \(binary): build it with `swift build --build-tests`")
+        }
+        return binary
+    }
 }

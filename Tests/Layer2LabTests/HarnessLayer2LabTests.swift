@@ -161,7 +161,7 @@ struct HarnessLayer2LabTests {
             return pids.split(separator: "\n").contains("\(orphanSleeper.pid)") ? true : nil
         }
         let swept = await Layer2Lab.sweepLeftovers()
-        await Layer2Lab.delete(namespaces: [live])
+        await LabNamespaces.delete([live])
         #expect(swept.contains(orphan) && !swept.contains(live), "swept \(swept)")
         #expect(try await orphanSleeper.waitForExit(within: .seconds(10)) == 128 + SIGKILL)
         let after = (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []

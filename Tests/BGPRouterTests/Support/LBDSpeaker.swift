@@ -18,9 +18,6 @@ final class LBDSpeaker: Sendable {
     private let process = Mutex<LabProcess?>(nil)
     private let starts = Mutex(0)
 
-    /// The lbd binary (LabKit's `LBDBinary`).
-    static var binary: String { LBDBinary.path }
-
     /// Writes lbd's files for node `nodeName` with `policy` (lbd's schema: pools, advertisements, peers,
     /// communities, services) and `bgpPlugin` (the BGP plugin file's keys besides `plugin` and `name`).
     init(lab: NetworkLab, node: LabNode? = nil, nodeName: String = "node-a", policy: LBDPolicy,
@@ -67,10 +64,7 @@ final class LBDSpeaker: Sendable {
     /// Starts `lbd run` in the namespace. Output goes to `lbd.log` (one file for every start, appended).
     func start() throws {
         let count = starts.withLock { $0 += 1; return $0 }
-        let binary = LBDSpeaker.binary
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw LabError("the lbd binary is not at \(binary): build it with `swift build --build-tests`")
-        }
+        let binary = try LBDBinary.required()
         try "--- start \(count)\n".appendLine(to: logFile)
         let started = try lab.spawn("lbd-\(node.namespace)-\(count)",
                                     [binary, "run", "--config", directory.appendingPathComponent("lbd.yaml").path],

@@ -247,14 +247,7 @@ final class NetworkLab: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for process in started { group.addTask { await process.stop(SIGKILL, grace: .seconds(5)) } }
         }
-        for node in [router, speaker] {
-            // Deleting a namespace does not end the processes in it: anything still there was started by this lab
-            // (the namespace's name is unique to it), by a process of this lab; end it by its pid.
-            if let pids = try? await Command.run(["ip", "netns", "pids", node.namespace], timeout: .seconds(10)) {
-                for pid in pids.stdout.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
-            }
-            _ = try? await Command.run(["ip", "netns", "del", node.namespace], timeout: .seconds(10))
-        }
+        await LabNamespaces.delete([router, speaker].map(\.namespace))
         if ProcessInfo.processInfo.environment["LBDT_KEEP"] == nil {
             try? FileManager.default.removeItem(at: directory)
         }

@@ -63,10 +63,7 @@ final class LBDNode: Sendable {
     /// Starts `lbd run` in the node's namespace.
     func start() throws {
         let count = starts.withLock { $0 += 1; return $0 }
-        let binary = LBDBinary.path
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw LabError("the lbd binary is not at \(binary): build it with `swift build --build-tests`")
-        }
+        let binary = try LBDBinary.required()
         try "--- start \(count)\n".appendLine(to: logFile)
         let started = try lab.spawn("lbd-\(host.name)-\(count)",
                                     [binary, "run", "--config", directory.appendingPathComponent("lbd.yaml").path],

@@ -311,20 +311,9 @@ final class Layer2Lab: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for process in started { group.addTask { await process.stop(SIGKILL, grace: .seconds(5)) } }
         }
-        await Layer2Lab.delete(namespaces: [lan] + hosts.map(\.namespace))
+        await LabNamespaces.delete([lan] + hosts.map(\.namespace))
         if ProcessInfo.processInfo.environment["LBDT_KEEP"] == nil {
             try? FileManager.default.removeItem(at: directory)
-        }
-    }
-
-    /// Kills what still runs in `namespaces` and deletes them. Only for namespaces a lab created: their names are
-    /// unique to it, so anything inside was started by it.
-    static func delete(namespaces: [String]) async {
-        for namespace in namespaces {
-            if let pids = try? await Command.run(["ip", "netns", "pids", namespace], timeout: .seconds(10)) {
-                for pid in pids.stdout.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
-            }
-            _ = try? await Command.run(["ip", "netns", "del", namespace], timeout: .seconds(10))
         }
     }
 
@@ -343,7 +332,7 @@ final class Layer2Lab: Sendable {
             guard let pid = creator(ofNamespace: name) else { return false }
             return kill(pid, 0) != 0 && errno == ESRCH
         }.sorted()
-        await delete(namespaces: orphans)
+        await LabNamespaces.delete(orphans)
         return orphans
     }
 }
