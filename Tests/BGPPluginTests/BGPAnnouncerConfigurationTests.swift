@@ -1,14 +1,13 @@
 import Foundation
 import LBKernel
+import LBKernelTestKit
 import Testing
 @testable import BGPPlugin
 
 /// Decodes the BGP plugin's configuration from YAML text as `plugins.d/bgp.yaml` would hold it (without `plugin:`
 /// and `name:`).
 private func decodeConfiguration(_ text: String) throws(ConfigError) -> BGPAnnouncer.Configuration {
-    let node: YAMLNode
-    do { node = try YAMLNode.documents(in: text, file: "bgp.yaml")[0] } catch { throw ConfigError([error]) }
-    return try StrictYAMLDecoder().decode(BGPAnnouncer.Configuration.self, from: node)
+    try PluginConfigurationText.decode(BGPAnnouncer.Configuration.self, from: text, file: "bgp.yaml")
 }
 
 /// A file of the repository, by path from its root.

@@ -1,16 +1,11 @@
 import Logging
+import LBKernelTestKit
 import Testing
 @testable import LBKernel
 
 /// Decodes a file source configuration from YAML text as `plugins.d/file.yaml` would hold it.
 private func decodeConfiguration(_ text: String) throws(ConfigError) -> FileSource.Configuration {
-    let node: YAMLNode
-    do {
-        node = try YAMLNode.documents(in: text, file: "file.yaml")[0]
-    } catch {
-        throw ConfigError([error])
-    }
-    return try StrictYAMLDecoder().decode(FileSource.Configuration.self, from: node)
+    try PluginConfigurationText.decode(FileSource.Configuration.self, from: text, file: "file.yaml")
 }
 
 @Suite("File source configuration")

@@ -2,15 +2,14 @@ import Foundation
 import Glibc
 import LBKernel
 import Logging
+import LBKernelTestKit
 import Testing
 @testable import Layer2Plugin
 
 /// Decodes the Layer 2 plugin's configuration from YAML text as `plugins.d/layer2.yaml` would hold it (without
 /// `plugin:` and `name:`).
 private func decodeConfiguration(_ text: String) throws(ConfigError) -> Layer2Announcer.Configuration {
-    let node: YAMLNode
-    do { node = try YAMLNode.documents(in: text, file: "layer2.yaml")[0] } catch { throw ConfigError([error]) }
-    return try StrictYAMLDecoder().decode(Layer2Announcer.Configuration.self, from: node)
+    try PluginConfigurationText.decode(Layer2Announcer.Configuration.self, from: text, file: "layer2.yaml")
 }
 
 /// A file of the repository, by path from its root.
