@@ -60,6 +60,17 @@ struct ServerFixture {
     func watches(_ path: String = "/api/v1/services") -> Int {
         server.requestLog.filter { $0.hasPrefix("GET \(path)") && $0.contains("watch=true") }.count
     }
+
+    /// Creates Service default/a, starts an informer on Services with `options`, and returns it once it has
+    /// listed a and opened its watch: the starting point of the fault tests.
+    func informerWatchingA(options: Informer<TestService>.Options = fastInformer) async throws
+        -> RunningInformer<TestService> {
+        try createService("a")
+        let running = RunningInformer<TestService>(client: client, path: "/api/v1/services", options: options)
+        try await running.waitUntil("a is listed") { $0["default/a"] != nil }
+        try await eventually("the watch is open") { watches() == 1 }
+        return running
+    }
 }
 
 /// Runs an informer and keeps its latest snapshot and problems for polling with a deadline.
@@ -242,11 +253,7 @@ struct InformerIntegrationTests {
     @Test("dropped watches resume from the last resourceVersion without a relist")
     func dropResumes() async throws {
         let fixture = try await ServerFixture()
-        try fixture.createService("a")
-        let running = RunningInformer<TestService>(client: fixture.client, path: "/api/v1/services",
-                                                   options: fastInformer)
-        try await running.waitUntil("a is listed") { $0["default/a"] != nil }
-        try await eventually("the watch is open") { fixture.watches() == 1 }
+        let running = try await fixture.informerWatchingA()
         for round in 0..<3 {
             fixture.server.dropWatches()
             try fixture.createService("dropped-\(round)")
@@ -261,11 +268,7 @@ struct InformerIntegrationTests {
     @Test("lost history and a dropped watch relist (410 Gone); a restarted server's lost objects disappear")
     func goneRelists() async throws {
         let fixture = try await ServerFixture()
-        try fixture.createService("a")
-        let running = RunningInformer<TestService>(client: fixture.client, path: "/api/v1/services",
-                                                   options: fastInformer)
-        try await running.waitUntil("a is listed") { $0["default/a"] != nil }
-        try await eventually("the watch is open") { fixture.watches() == 1 }
+        let running = try await fixture.informerWatchingA()
         // The resumed watch is answered only after the history is gone (the delay makes the order certain).
         fixture.server.delayResponses(.milliseconds(300))
         fixture.server.dropWatches()
@@ -310,12 +313,9 @@ struct InformerIntegrationTests {
     @Test("a stalled watch is noticed by its silence and resumed")
     func silence() async throws {
         let fixture = try await ServerFixture(bookmarkInterval: .milliseconds(200))
-        try fixture.createService("a")
         var options = fastInformer
         options.machine.silenceLimit = .milliseconds(800)
-        let running = RunningInformer<TestService>(client: fixture.client, path: "/api/v1/services", options: options)
-        try await running.waitUntil("a is listed") { $0["default/a"] != nil }
-        try await eventually("the watch is open") { fixture.watches() == 1 }
+        let running = try await fixture.informerWatchingA(options: options)
         fixture.server.stallWatches(for: .seconds(60))
         try fixture.createService("b")
         try await running.waitUntil("b is seen through a new watch", timeout: .seconds(30)) { $0["default/b"] != nil }
