@@ -22,18 +22,6 @@ struct Layer2Loop {
     var lastVerdicts: [String: InterfaceVerdict] = [:]
     var lastConflictLog: [ServiceID: ContinuousClock.Instant] = [:]
 
-    init(node: String, machine: OwnershipStateMachine, links: LinkSet, membership: Membership,
-         answers: SharedAnswers, exclusions: [InterfacePattern], status: StatusFileWriter?, logger: Logger) {
-        self.node = node
-        self.machine = machine
-        self.links = links
-        self.membership = membership
-        self.answers = answers
-        self.exclusions = exclusions
-        self.status = status
-        self.logger = logger
-    }
-
     /// Handles one event; returns true when the announcer should stop (the handover after SIGTERM is complete).
     mutating func handle(_ event: Layer2Announcer.Event) async -> Bool {
         let now = ContinuousClock.now
