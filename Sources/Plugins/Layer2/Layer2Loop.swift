@@ -1,4 +1,3 @@
-import Glibc
 import LBKernel
 import Logging
 
@@ -162,19 +161,12 @@ struct Layer2Loop {
         }
     }
 
-    /// Nanoseconds since the Unix epoch.
-    static func wallClock() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
-    }
-
     func describe(_ nodes: Set<String>) -> String { nodes.isEmpty ? "none" : nodes.sorted().joined(separator: ", ") }
 
     func writeStatus() {
         guard let status else { return }
         status.write(Layer2Status(node: node, interfaces: links.statusInterfaces,
-                                  ownership: machine.status(at: .now, wallClock: Self.wallClock()),
+                                  ownership: machine.status(at: .now, wallClock: Membership.wallClock()),
                                   responder: answers.counted, heartbeats: membership.counters))
     }
 }
