@@ -131,6 +131,13 @@ let package = Package(
             path: "Benchmarks/AllocatorBenchmark",
             swiftSettings: strictSettings
         ),
+        // The Kubernetes source benchmark: lbd (release build) against the API test server; see `make kube-bench`.
+        .executableTarget(
+            name: "lbd-kube-bench",
+            dependencies: ["KubeTestServer", "LabKit"],
+            path: "Benchmarks/KubeBenchmark",
+            swiftSettings: strictSettings
+        ),
         // The complete custom announcer walked through in docs/writing-a-plugin.md.
         .executableTarget(
             name: "CustomAnnouncerExample",
@@ -200,6 +207,7 @@ let package = Package(
             name: "BGPRouterTests",
             dependencies: [
                 "LabKit",
+                "KubeTestServer",
                 "BGPPlugin",
                 "LBKernel",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -267,7 +275,13 @@ let package = Package(
         // the tests create, probed with arping, ndisc6, the client's neighbour cache and UDP through the address.
         .testTarget(
             name: "Layer2LabTests",
-            dependencies: ["LabKit", "LBKernel", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LabKit", "LBKernel", "KubeTestServer", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        // End-to-end tests of the Kubernetes source: lbd processes against the API test server (issue 5).
+        .testTarget(
+            name: "KubeSourceE2ETests",
+            dependencies: ["KubeTestServer", "LabKit", "LBKernel"],
             swiftSettings: strictSettings
         ),
         .testTarget(
