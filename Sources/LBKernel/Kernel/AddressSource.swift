@@ -12,14 +12,23 @@ public struct SourceSnapshot: Hashable, Sendable {
     public var nodes: [Node]
     /// Addresses recorded earlier (Service status, a state file), replayed first after a restart.
     public var recorded: [ServiceID: [IPAddress]]
+    /// Whether the kernel chooses addresses for this source's services (the default).
+    ///
+    /// A source that does not hold the allocating role, such as the Kubernetes source of an lbd without the
+    /// allocator Lease, sets it to false: its services then hold exactly their ``recorded`` addresses, in the pool
+    /// that contains them, and services without recorded addresses wait. This lbd never picks an address of its
+    /// own for them, so it announces only what the allocating lbd wrote (MetalLB's speaker, which announces what
+    /// the controller wrote into Service status).
+    public var allocates: Bool
 
     /// Creates a snapshot.
     public init(services: [Service] = [], policy: Policy = .empty, nodes: [Node] = [],
-                recorded: [ServiceID: [IPAddress]] = [:]) {
+                recorded: [ServiceID: [IPAddress]] = [:], allocates: Bool = true) {
         self.services = services
         self.policy = policy
         self.nodes = nodes
         self.recorded = recorded
+        self.allocates = allocates
     }
 }
 

@@ -112,8 +112,7 @@ public final class Kernel: ServiceLifecycle.Service, Sendable {
         for id in inputs.duplicateServices {
             logger.error("service \(id) is published by two sources; the first one is used")
         }
-        let outcome = state.allocator.reconcile(policy: goodPolicy, services: inputs.services,
-                                                  recorded: inputs.recorded)
+        let outcome = state.allocate(policy: goodPolicy, inputs: inputs)
         for id in outcome.changed.sorted() {
             if let allocation = outcome.allocations[id] {
                 logger.info("\(id): \(allocation.addresses.map(\.description).joined(separator: ", ")) from pool \(allocation.pool)")
@@ -160,10 +159,33 @@ struct KernelLoopState {
     var lastReportedProblems: [ConfigProblem] = []
     var lastFailures: [ServiceID: AllocationFailure] = [:]
     var applied: [DesiredSet?]
+    /// The allocations of followed services (sources that do not allocate) at the last reconcile.
+    var followed: [ServiceID: Allocation] = [:]
 
     init(allocator: any AddressAllocator, announcerCount: Int) {
         self.allocator = allocator
         applied = Array(repeating: nil, count: announcerCount)
+    }
+
+    /// The allocator's outcome for the services of allocating sources, merged with the recorded addresses of the
+    /// services of sources that do not allocate (``FollowedAllocations``).
+    mutating func allocate(policy: Policy, inputs: MergedInputs) -> AllocationOutcome {
+        let followedIDs = inputs.followedServices
+        guard !followedIDs.isEmpty || !followed.isEmpty else {
+            return allocator.reconcile(policy: policy, services: inputs.services, recorded: inputs.recorded)
+        }
+        var outcome = allocator.reconcile(policy: policy,
+                                          services: inputs.services.filter { !followedIDs.contains($0.id) },
+                                          recorded: inputs.recorded)
+        let resolved = FollowedAllocations.resolve(services: inputs.services.filter { followedIDs.contains($0.id) },
+                                                   recorded: inputs.recorded, policy: policy)
+        outcome.allocations.merge(resolved.allocations) { allocated, _ in allocated }
+        outcome.failures.merge(resolved.failures) { failed, _ in failed }
+        for id in Set(followed.keys).union(resolved.allocations.keys) where followed[id] != resolved.allocations[id] {
+            outcome.changed.insert(id)
+        }
+        followed = resolved.allocations
+        return outcome
     }
 }
 

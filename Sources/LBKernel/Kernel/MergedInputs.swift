@@ -14,6 +14,9 @@ public struct MergedInputs: Hashable, Sendable {
     public var nodes: [Node]
     /// Services published by more than one source (the first one is used).
     public var duplicateServices: [ServiceID]
+    /// Services whose source does not allocate (``SourceSnapshot/allocates`` is false): they follow their
+    /// recorded addresses.
+    public var followedServices: Set<ServiceID>
 
     /// Merges `snapshots` (in source order) with the static policy and nodes, making sure `node` is present.
     public init(staticPolicy: Policy = .empty, staticNodes: [Node] = [], snapshots: [SourceSnapshot], node: Node) {
@@ -21,6 +24,7 @@ public struct MergedInputs: Hashable, Sendable {
         services = []
         recorded = [:]
         duplicateServices = []
+        followedServices = []
         var seen: Set<ServiceID> = []
         var nodesByName: [String: Node] = [:]
         for staticNode in staticNodes where nodesByName[staticNode.name] == nil {
@@ -31,6 +35,7 @@ public struct MergedInputs: Hashable, Sendable {
             for service in snapshot.services {
                 if seen.insert(service.id).inserted {
                     services.append(service)
+                    if !snapshot.allocates { followedServices.insert(service.id) }
                 } else {
                     duplicateServices.append(service.id)
                 }
