@@ -1,0 +1,100 @@
+import KubeTestServer
+import LabKit
+import Testing
+
+extension KubeSourceE2E {
+    /// Services of type LoadBalancer get the addresses MetalLB would give them (metallb.md §b, §c), with the
+    /// `metallb.io/ip-allocated-from-pool` annotation and an `IPAllocated` event; others get nothing.
+    @Suite struct AllocationTests {
+        /// Each Service is created after the previous one has its address, so "lowest free address" is exact.
+        @Test func loadBalancerServicesGetTheExpectedAddresses() async throws {
+            try await withCluster { cluster in
+                // alpha: both families, auto-assigned (first by name); beta: only by annotation.
+                try cluster.createPool("alpha", ["192.0.2.10-192.0.2.19", "2001:db8::10-2001:db8::19"])
+                try cluster.createPool("beta", ["198.51.100.0/30"], autoAssign: false)
+                try cluster.lbd("node-a")
+
+                let cases: [(service: TestService, ingress: [String], pool: String)] = [
+                    (TestService("single-v4"), ["192.0.2.10"], "alpha"),
+                    (TestService("single-v6").with(\.families, .ipv6), ["2001:db8::10"], "alpha"),
+                    (TestService("dual").with(\.families, .dual(policy: "RequireDualStack")),
+                     ["192.0.2.11", "2001:db8::11"], "alpha"),
+                    (TestService("requested-annotation").annotated("metallb.io/loadBalancerIPs", "192.0.2.15"),
+                     ["192.0.2.15"], "alpha"),
+                    (TestService("requested-spec").with(\.loadBalancerIP, "192.0.2.16"), ["192.0.2.16"], "alpha"),
+                    (TestService("requested-dual").with(\.families, .dual(policy: "RequireDualStack"))
+                        .annotated("metallb.io/loadBalancerIPs", "192.0.2.18, 2001:db8::18"),
+                     ["192.0.2.18", "2001:db8::18"], "alpha"),
+                    (TestService("pool-beta").annotated("metallb.io/address-pool", "beta"), ["198.51.100.0"], "beta"),
+                    (TestService("shared-http").annotated("metallb.io/allow-shared-ip", "web"), ["192.0.2.12"],
+                     "alpha"),
+                    (TestService("shared-https").with(\.ports, [("TCP", 443)])
+                        .annotated("metallb.io/allow-shared-ip", "web"), ["192.0.2.12"], "alpha"),
+                    (TestService("unshared").with(\.ports, [("TCP", 443)]), ["192.0.2.13"], "alpha"),
+                ]
+                for (service, expected, _) in cases {
+                    try cluster.create(service)
+                    try await cluster.waitForIngress(service.name, equal: expected)
+                }
+                for (service, expected, pool) in cases {
+                    try await cluster.waitForAllocatedPool(service.name, pool)
+                    try await cluster.waitForEvent(service.name, reason: "IPAllocated")
+                    #expect(cluster.ingress(service.name) == expected, "service \(service.name) moved")
+                }
+            }
+        }
+
+        /// The deprecated `metallb.universe.tf/` prefix is honoured, with a Warning `deprecatedAnnotation`.
+        @Test func deprecatedAnnotationsAreHonouredWithAWarning() async throws {
+            try await withCluster { cluster in
+                try cluster.createPool("alpha", ["192.0.2.10-192.0.2.19"])
+                try cluster.createPool("beta", ["198.51.100.0/30"], autoAssign: false)
+                try cluster.lbd("node-a")
+                try cluster.create(TestService("old-ips").annotated("metallb.universe.tf/loadBalancerIPs",
+                                                                    "192.0.2.17"))
+                try cluster.create(TestService("old-pool").annotated("metallb.universe.tf/address-pool", "beta"))
+                try await cluster.waitForIngress("old-ips", equal: ["192.0.2.17"])
+                try await cluster.waitForIngress("old-pool", equal: ["198.51.100.0"])
+                for name in ["old-ips", "old-pool"] {
+                    let event = try await cluster.waitForEvent(name, reason: "deprecatedAnnotation")
+                    #expect(event["type"]?.stringValue == "Warning", "the event about \(name): \(event.serialized)")
+                }
+            }
+        }
+
+        /// A ClusterIP Service and a LoadBalancer of another class get no address, no annotation and no events;
+        /// a Service of lbd's created after them is the proof that lbd has seen them.
+        @Test func servicesThatAreNotLBDsGetNothing() async throws {
+            try await withCluster { cluster in
+                try cluster.createPool("alpha", ["192.0.2.10-192.0.2.19"])
+                try cluster.lbd("node-a")
+                try cluster.create(TestService("cluster-ip").with(\.type, "ClusterIP"))
+                try cluster.create(TestService("other-class").with(\.loadBalancerClass, "example.com/other"))
+                try cluster.create(TestService("ours"))
+                try await cluster.waitForIngress("ours", equal: ["192.0.2.10"])
+                try await cluster.waitForEvent("ours", reason: "IPAllocated")
+                for name in ["cluster-ip", "other-class"] {
+                    #expect(cluster.ingress(name).isEmpty, "\(name) got \(cluster.ingress(name))")
+                    #expect(cluster.allocatedPool(name) == nil, "\(name) got ip-allocated-from-pool")
+                    #expect(cluster.events(name).isEmpty, "\(name) got events: \(cluster.eventSummary(name))")
+                }
+            }
+        }
+
+        /// With `loadBalancerClass: example.com/lbd` lbd handles only that class (MetalLB's `--lb-class`).
+        @Test func aConfiguredClassIsTheOnlyOneHandled() async throws {
+            try await withCluster { cluster in
+                try cluster.createPool("alpha", ["192.0.2.10-192.0.2.19"])
+                try cluster.lbd("node-a", sourceExtra: "loadBalancerClass: example.com/lbd\n")
+                try cluster.create(TestService("no-class"))
+                try cluster.create(TestService("other-class").with(\.loadBalancerClass, "example.com/other"))
+                try cluster.create(TestService("our-class").with(\.loadBalancerClass, "example.com/lbd"))
+                try await cluster.waitForIngress("our-class", equal: ["192.0.2.10"])
+                for name in ["no-class", "other-class"] {
+                    #expect(cluster.ingress(name).isEmpty, "\(name) got \(cluster.ingress(name))")
+                    #expect(cluster.events(name).isEmpty, "\(name) got events: \(cluster.eventSummary(name))")
+                }
+            }
+        }
+    }
+}

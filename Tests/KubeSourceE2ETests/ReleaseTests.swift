@@ -1,0 +1,56 @@
+import KubeTestServer
+import LabKit
+import Testing
+
+extension KubeSourceE2E {
+    /// A deleted Service's address goes back to the pool and to the next Service that needs one (metallb.md §c).
+    @Suite struct ReleaseTests {
+        /// A pool of two: the third Service waits (AllocationFailed, no status) until a delete frees an address,
+        /// which it then gets; a later Service gets the next freed one.
+        @Test func deletedAddressesAreReusedAndPendingServicesGetThem() async throws {
+            try await withCluster { cluster in
+                try cluster.createPool("tiny", ["192.0.2.1-192.0.2.2"])
+                try cluster.lbd("node-a")
+                try cluster.create(TestService("first"))
+                try await cluster.waitForIngress("first", equal: ["192.0.2.1"])
+                try cluster.create(TestService("second"))
+                try await cluster.waitForIngress("second", equal: ["192.0.2.2"])
+
+                // Exhausted: a Warning, no status, no pool annotation.
+                try cluster.create(TestService("third"))
+                let failed = try await cluster.waitForEvent("third", reason: "AllocationFailed")
+                #expect(failed["type"]?.stringValue == "Warning", "AllocationFailed: \(failed.serialized)")
+                #expect(cluster.ingress("third").isEmpty, "third got \(cluster.ingress("third")) from a full pool")
+                #expect(cluster.allocatedPool("third") == nil)
+
+                // The pending one gets the freed address.
+                try cluster.deleteService("first")
+                try await cluster.waitForIngress("third", equal: ["192.0.2.1"])
+                try await cluster.waitForAllocatedPool("third", "tiny")
+                try await cluster.waitForEvent("third", reason: "IPAllocated")
+
+                // A new one gets the next freed address.
+                try cluster.deleteService("second")
+                try cluster.create(TestService("fourth"))
+                try await cluster.waitForIngress("fourth", equal: ["192.0.2.2"])
+                #expect(cluster.ingress("third") == ["192.0.2.1"], "third moved")
+            }
+        }
+
+        /// A Service that stops being a LoadBalancer (type changed to ClusterIP) releases its address too, and the
+        /// status lbd wrote is cleared.
+        @Test func aServiceThatIsNoLongerALoadBalancerReleasesItsAddress() async throws {
+            try await withCluster { cluster in
+                try cluster.createPool("single", ["192.0.2.1/32"])
+                try cluster.lbd("node-a")
+                try cluster.create(TestService("web"))
+                try await cluster.waitForIngress("web", equal: ["192.0.2.1"])
+                try cluster.create(TestService("waiting"))
+                try await cluster.waitForEvent("waiting", reason: "AllocationFailed")
+                try cluster.patchService("web", ["spec": ["type": "ClusterIP"]])
+                try await cluster.waitForIngress("waiting", equal: ["192.0.2.1"])
+                try await cluster.waitForNoIngress("web")
+            }
+        }
+    }
+}
