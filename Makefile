@@ -1,7 +1,7 @@
 # lbd: the two quick-start targets are `make run` and `make test`.
 SWIFT ?= swift
 
-.PHONY: run test deps build bench check-demo clean-demo lab lab-down bgp-bench fuzz l2-lab l2-lab-down l2-bench
+.PHONY: run test deps build bench check-demo clean-demo lab lab-down bgp-bench fuzz l2-lab l2-lab-down l2-bench kube-bench
 
 deps:
 	@./scripts/install-deps.sh
@@ -51,6 +51,13 @@ l2-lab-down:
 l2-bench: deps
 	$(SWIFT) build -c release --product lbd --scratch-path .build-release
 	./scripts/l2-bench/l2-bench run --lbd .build-release/release/lbd $(L2_BENCH_ARGS)
+
+## The Kubernetes source benchmark (no root): lbd against the API test server, one Service at a time, 1,000 at once,
+## RSS with 10,000; docs/kubernetes-benchmark.md. Extra options in KUBE_BENCH_ARGS (e.g. --runs 50).
+kube-bench: deps
+	$(SWIFT) build -c release --product lbd --scratch-path .build-release
+	$(SWIFT) build -c release --product lbd-kube-bench --scratch-path .build-release
+	.build-release/release/lbd-kube-bench --lbd .build-release/release/lbd $(KUBE_BENCH_ARGS)
 
 ## The BGP benchmark (root): lbd, GoBGP, FRR and BIRD announcing N routes to BIRD; docs/bgp-benchmark.md.
 bgp-bench: deps
