@@ -117,6 +117,7 @@ let package = Package(
                 "LBKernel",
                 "BGPPlugin",
                 "Layer2Plugin",
+                "KubeSourcePlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

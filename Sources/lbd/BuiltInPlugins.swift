@@ -1,5 +1,6 @@
 import BGPPlugin
 import LBKernel
+import KubeSourcePlugin
 import Layer2Plugin
 
 /// The only list of plugins linked into this lbd binary.
@@ -10,6 +11,7 @@ enum BuiltInPlugins {
     static func registry() -> PluginRegistry {
         var registry = PluginRegistry()
         registry.register(source: FileSource.self)
+        registry.register(source: KubeSource.self)
         registry.register(announcer: LogAnnouncer.self)
         registry.register(announcer: BGPAnnouncer.self)
         registry.register(announcer: Layer2Announcer.self)
