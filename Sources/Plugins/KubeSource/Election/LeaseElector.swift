@@ -1,0 +1,195 @@
+// LeaseElector: the async shell of LeaseElectionStateMachine: it performs the machine's GET/POST/PUT on the Lease
+// (each bounded by the deadline the machine gives), sleeps between attempts, and publishes the role.
+public import Logging
+import Foundation
+import ServiceLifecycle
+import Synchronization
+
+/// Holds the allocating role through a `coordination.k8s.io/v1` Lease, with client-go's leader election rules
+/// (see ``LeaseElectionStateMachine``): exactly one lbd leads at a time, a leader that cannot renew stops before
+/// anyone else may take over, and a leader that shuts down releases the Lease so another takes over at once.
+///
+/// Run it with ``run()``; read ``isLeading`` before every write that only the leader may make.
+public final class LeaseElector: Sendable {
+    /// Which Lease, who this lbd is, and the timing (client-go's `LeaderElectionConfig`).
+    public struct Configuration: Sendable, Hashable {
+        /// The Lease's namespace.
+        public var namespace: String
+        /// The Lease's name.
+        public var name: String
+        /// This lbd's identity (the node name, say), written as the Lease's `holderIdentity`.
+        public var identity: String
+        /// How long a Lease not seen changing stays its holder's; whole seconds (the Lease stores seconds).
+        public var leaseDuration: Duration
+        /// How long the leader keeps leading while it fails to renew; less than `leaseDuration`.
+        public var renewDeadline: Duration
+        /// How long between attempts to acquire or renew; less than `renewDeadline`.
+        public var retryPeriod: Duration
+
+        /// Creates a configuration; `retryPeriod < renewDeadline < leaseDuration` is required.
+        public init(namespace: String, name: String, identity: String, leaseDuration: Duration,
+                    renewDeadline: Duration, retryPeriod: Duration) {
+            self.namespace = namespace
+            self.name = name
+            self.identity = identity
+            self.leaseDuration = leaseDuration
+            self.renewDeadline = renewDeadline
+            self.retryPeriod = retryPeriod
+        }
+    }
+
+    /// True while this lbd leads; yields the current value at every change (first value false, at once).
+    public let roles: AsyncStream<Bool>
+    private let output: AsyncStream<Bool>.Continuation
+    private let client: KubeClient
+    private let configuration: Configuration
+    private let logger: Logger
+    /// The instant the leader's role ends unless renewed; nil when not leading.
+    private let leadingUntil = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// Creates an elector; nothing runs until ``run()``.
+    public init(client: KubeClient, configuration: Configuration, logger: Logger) {
+        self.client = client
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "lease"] = "\(configuration.namespace)/\(configuration.name)"
+        logger[metadataKey: "identity"] = "\(configuration.identity)"
+        self.logger = logger
+        (roles, output) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(1))
+        output.yield(false)
+    }
+
+    /// Whether this lbd leads now (checked before every write).
+    ///
+    /// It turns false by itself at the leader's renew deadline, even before the state machine has noticed.
+    public var isLeading: Bool {
+        leadingUntil.withLock { until in until.map { ContinuousClock.now < $0 } ?? false }
+    }
+
+    /// Runs until cancelled (or graceful shutdown); on the way out releases the Lease if it leads, then finishes
+    /// ``roles``. Run it once.
+    public func run() async {
+        await cancelWhenGracefulShutdown { [self] in await loop() }
+        leadingUntil.withLock { $0 = nil }
+        output.finish()
+    }
+
+    private var path: String { KubeLease.path(namespace: configuration.namespace, name: configuration.name) }
+
+    private func loop() async {
+        var machine = LeaseElectionStateMachine(configuration: .init(
+            namespace: configuration.namespace, name: configuration.name, identity: configuration.identity,
+            leaseDuration: configuration.leaseDuration, renewDeadline: configuration.renewDeadline,
+            retryPeriod: configuration.retryPeriod))
+        var event = LeaseElectionStateMachine.Event.tick
+        var shuttingDown = false
+        while true {
+            if Task.isCancelled, !shuttingDown { event = .shutdown }
+            if case .shutdown = event { shuttingDown = true }
+            let actions = machine.handle(event, now: .now, wallClock: Date())
+            leadingUntil.withLock { $0 = machine.leadingUntil }
+            var next: LeaseElectionStateMachine.Event?
+            for action in actions {
+                switch action {
+                case .becameLeader:
+                    logger.info("became the allocating leader")
+                    output.yield(true)
+                case .stoppedLeading(let reason):
+                    logger.info("stopped leading: \(reason)")
+                    output.yield(false)
+                case .leaderIs(let holder):
+                    if holder.isEmpty {
+                        logger.info("the Lease has no holder")
+                    } else {
+                        logger.info("leader is \(holder)")
+                    }
+                case .wait(let until):
+                    do {
+                        try await Task.sleep(until: until, clock: .continuous)
+                        next = .tick
+                    } catch {
+                        next = .shutdown
+                    }
+                case .finish:
+                    return
+                case .get, .create, .update:
+                    if shuttingDown {
+                        // The release must go out although this task is cancelled: run it in a task of its own.
+                        next = await Task { [self] in await perform(action) }.value
+                    } else {
+                        let result = await perform(action)
+                        next = Task.isCancelled ? .shutdown : result
+                    }
+                }
+            }
+            guard let next else {
+                preconditionFailure("the Lease election state machine gave no next step for \(event): \(actions)")
+            }
+            event = next
+        }
+    }
+
+    /// Performs one request action, bounded by its deadline, and returns its result as an event.
+    private func perform(_ action: LeaseElectionStateMachine.Action) async -> LeaseElectionStateMachine.Event {
+        switch action {
+        case .get(let deadline):
+            do {
+                let lease = try await bounded(until: deadline) { [client, path] in
+                    try await client.get(path, as: KubeLease.self)
+                }
+                return .gotLease(lease)
+            } catch let error as KubeError where error.isNotFound {
+                return .leaseNotFound
+            } catch {
+                logger.debug("could not get the Lease", metadata: ["error": "\(error)"])
+                return .getFailed("\(error)")
+            }
+        case .create(let lease, let deadline):
+            return await write(until: deadline) { [client, configuration] in
+                try await client.create(KubeLease.collectionPath(namespace: configuration.namespace),
+                                        body: try KubeClient.encode(lease))
+            }
+        case .update(let lease, _, let deadline):
+            return await write(until: deadline) { [client, path] in
+                try await client.update(path, body: try KubeClient.encode(lease))
+            }
+        default:
+            preconditionFailure("not a request: \(action)")
+        }
+    }
+
+    private func write(until deadline: ContinuousClock.Instant,
+                       _ body: @escaping @Sendable () async throws -> [UInt8]) async
+        -> LeaseElectionStateMachine.Event {
+        do {
+            let bytes = try await bounded(until: deadline, body)
+            return .wrote(try KubeClient.decode(KubeLease.self, from: bytes))
+        } catch let error as KubeError where error.isConflict {
+            logger.debug("the Lease changed before it could be written", metadata: ["error": "\(error)"])
+            return .writeConflict("\(error)")
+        } catch {
+            logger.notice("could not write the Lease", metadata: ["error": "\(error)"])
+            return .writeFailed("\(error)")
+        }
+    }
+
+    /// No answer before the deadline the state machine set for a request.
+    struct DeadlineExceeded: Error, CustomStringConvertible {
+        var description: String { "no answer before the request's deadline" }
+    }
+
+    /// Runs `body`, cancelling it at `deadline` (so a hung API server cannot keep a stale leader leading).
+    private func bounded<T: Sendable>(until deadline: ContinuousClock.Instant,
+                                      _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(until: deadline, clock: .continuous)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw DeadlineExceeded() }
+            return value
+        }
+    }
+}
