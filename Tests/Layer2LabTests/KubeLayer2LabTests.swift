@@ -1,0 +1,77 @@
+import Foundation
+import KubeTestServer
+import LabKit
+import LBKernel
+import Testing
+
+/// lbd with the `kubernetes` source and the layer2 plugin on three nodes, driven by the API test server (issue 5):
+/// a Service created through the API becomes reachable by ARP from its expected owner alone, and unreachable again
+/// once deleted.
+@Suite(.serialized)
+struct KubeLayer2LabTests {
+    /// The harness alone: lbd's kubeconfig (the server's URL on 127.0.0.1, its CA, the token) works from inside
+    /// every node's namespace, through the relay, and the objects written with kubectl are there.
+    @Test("the API test server answers lbd's kubeconfig from inside every node's namespace")
+    func serverReachableFromNodes() async throws {
+        try await withKubeLayer2Cluster(first: nil) { cluster in
+            let lab = cluster.lab
+            for node in lab.nodes {
+                let names = try await lab.run(cluster.kubectl.command(["get", "nodes", "-o", "name"]), in: node)
+                #expect(lab.holds(names.stdout.split(separator: "\n") == ["node/n1", "node/n2", "node/n3"]),
+                        "kubectl get nodes in \(node): \(names)")
+                let pools = try await lab.run(cluster.kubectl.command(
+                    ["get", "ipaddresspools.metallb.io", "-n", KubeLayer2Cluster.namespace, "-o", "name"]), in: node)
+                #expect(lab.holds(pools.stdout.contains("vips")), "\(pools)")
+            }
+            // A wrong token is refused: the relay passes TLS and authentication through untouched.
+            let wrong = try await lab.attempt(["kubectl", "--server", cluster.api.url, "--token", "wrong",
+                                               "--insecure-skip-tls-verify", "get", "nodes"], in: lab.node("n1"))
+            #expect(lab.holds(!wrong.succeeded && wrong.stderr.contains("must be logged in")), "\(wrong)")
+        }
+    }
+
+    @Test("a LoadBalancer Service created with kubectl gets the pool's address; its expected owner, a follower of the Lease holder, alone answers ARP; deleted, nobody answers")
+    func serviceAnsweredByExpectedOwner() async throws {
+        try await withKubeLayer2Cluster(first: "n1") { cluster in
+            let lab = cluster.lab
+            let ranking = ExpectedOwner.ranking(of: Layer2Lab.nodeNames, for: "\(Layer2Lab.vip4)")
+            let owner = lab.node(ranking[0])
+            #expect(lab.holds(owner.name == "n3"), "SHA-256 order of n#10.97.0.100 is n3, n1, n2")
+            // Nothing is announced before there is a Service.
+            let before = try await NeighborQueries.arping(lab, from: lab.client, Layer2Lab.vip4, count: 1)
+            #expect(lab.holds(before.isEmpty), "arping before any Service heard \(before)")
+
+            try await cluster.kubectl.create("web", KubeLayer2Cluster.service("web", endpointNode: "n2"))
+            let ingress = try await cluster.waitForIngress("web")
+            #expect(lab.holds(ingress == ["\(Layer2Lab.vip4)"]), "status.loadBalancer.ingress: \(ingress)")
+            let pool = cluster.api.object(.services, namespace: "default", name: "web")?[
+                path: ["metadata", "annotations", "metallb.io/ip-allocated-from-pool"]]?.stringValue
+            #expect(lab.holds(pool == "vips"), "the ip-allocated-from-pool annotation: \(pool ?? "none")")
+
+            // The allocator is n1 (it took the Lease alone); the owner n3 announces what the status says.
+            try await cluster.waitForOwner(owner.name, of: "default/web")
+            try await poll("arping \(Layer2Lab.vip4) from the client to hear only \(owner)", within: .seconds(30),
+                           every: .milliseconds(50), abortIf: { try cluster.requireRunning() },
+                           observe: { try await NeighborQueries.arping(lab, from: lab.client, Layer2Lab.vip4,
+                                                                       count: 1) },
+                           until: { $0 == [owner.mac] })
+            let arp = try await NeighborQueries.arping(lab, from: lab.client, Layer2Lab.vip4, count: 3)
+            #expect(lab.holds(Layer2Cluster.only(owner, in: arp, atLeast: 3)), "arping heard \(arp)")
+            let holder = cluster.leaseHolder
+            #expect(lab.holds(holder == "n1" || holder?.hasPrefix("n1_") == true),
+                    "the Lease is still n1's: \(holder ?? "no holder")")
+
+            try await cluster.kubectl.run(["delete", "service", "web", "--namespace", "default"])
+            #expect(lab.holds(cluster.ingress("web") == nil), "the Service is gone from the API")
+            try await cluster.waitUntilNoneHolds("default/web")
+            try await poll("arping \(Layer2Lab.vip4) from the client to go unanswered", within: .seconds(30),
+                           every: .milliseconds(50), abortIf: { try cluster.requireRunning() },
+                           observe: { try await NeighborQueries.arping(lab, from: lab.client, Layer2Lab.vip4,
+                                                                       count: 1) },
+                           until: { $0.isEmpty })
+            let after = try await NeighborQueries.arping(lab, from: lab.client, Layer2Lab.vip4, count: 2)
+            #expect(lab.holds(after.isEmpty), "arping after the deletion heard \(after)")
+            try cluster.requireRunning()
+        }
+    }
+}

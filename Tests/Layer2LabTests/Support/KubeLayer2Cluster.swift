@@ -1,0 +1,239 @@
+import Foundation
+import KubeTestServer
+import LabKit
+import LBKernel
+
+/// The Layer 2 lab's three lbd nodes with the `kubernetes` source instead of the file source, driven by the API test
+/// server (issue 5): what a MetalLB user has in a cluster, an IPAddressPool of the lab's IPv4 VIP and an
+/// L2Advertisement of it in `lbd-system`, the three Nodes, and Services created with kubectl.
+///
+/// The server runs in the test process on `127.0.0.1:<port>`; a `NamespaceForwarder` opens that same address inside
+/// every node's namespace, so lbd's kubeconfig is the server's own (its URL, its CA, a bearer token). Use it through
+/// `withKubeLayer2Cluster`, which always stops the relay and the server.
+final class KubeLayer2Cluster: Sendable {
+    /// Where the MetalLB objects and the Lease live (the source's `namespace`).
+    static let namespace = "lbd-system"
+    /// lbd's bearer token.
+    static let token = "lbd-layer2-lab"
+    /// The Lease that elects the allocating lbd.
+    static let leaseName = "lbd-allocator"
+
+    /// The lab.
+    let lab: Layer2Lab
+    /// The API test server.
+    let api: KubeTestServer
+    /// kubectl with lbd's kubeconfig, from the test's own namespace.
+    let kubectl: Kubectl
+    /// lbd on n1, n2, n3.
+    let nodes: [LBDNode]
+
+    private init(lab: Layer2Lab, api: KubeTestServer, kubectl: Kubectl, nodes: [LBDNode]) {
+        self.lab = lab
+        self.api = api
+        self.kubectl = kubectl
+        self.nodes = nodes
+    }
+
+    /// The configuration objects, as a user would write them: the namespace, the three Nodes, a pool of the lab's
+    /// IPv4 VIP alone (so the address a Service gets is known) and an L2Advertisement of it.
+    static let manifests = """
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: \(namespace)}
+        ---
+        \(Layer2Lab.nodeNames.map { "apiVersion: v1\nkind: Node\nmetadata: {name: \($0), labels: {kubernetes.io/hostname: \($0)}}\n" }.joined(separator: "---\n"))\
+        ---
+        apiVersion: metallb.io/v1beta1
+        kind: IPAddressPool
+        metadata: {name: vips, namespace: \(namespace)}
+        spec:
+          addresses: [\(Layer2Lab.vip4)/32]
+        ---
+        apiVersion: metallb.io/v1beta1
+        kind: L2Advertisement
+        metadata: {name: lan, namespace: \(namespace)}
+        spec:
+          ipAddressPools: [vips]
+
+        """
+
+    /// lbd's `plugins.d` file for the source: the lab's kubeconfig, Lease timing short enough for a test.
+    func sourcePlugin() -> String {
+        """
+        plugin: kubernetes
+        name: cluster
+        kubeconfig: \(lab.file("kubeconfig").path)
+        namespace: \(Self.namespace)
+        leaderElection: {enabled: true, leaseName: \(Self.leaseName), leaseDuration: 2s, renewDeadline: 1500ms, retryPeriod: 200ms}
+
+        """
+    }
+
+    /// A LoadBalancer Service `name` in `default` (UDP to the echo servers' port, IPv4, externalTrafficPolicy
+    /// Cluster) and its EndpointSlice with one ready endpoint on `endpointNode`: with no ready endpoint anywhere a
+    /// Cluster service is announced nowhere (metallb.md).
+    static func service(_ name: String, endpointNode: String) -> String {
+        """
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: \(name)-1
+          namespace: default
+          labels: {kubernetes.io/service-name: \(name)}
+        addressType: IPv4
+        endpoints:
+        - addresses: [10.244.0.10]
+          conditions: {ready: true, serving: true, terminating: false}
+          nodeName: \(endpointNode)
+        ports:
+        - {port: \(Layer2Lab.echoPort), protocol: UDP}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: \(name), namespace: default}
+        spec:
+          type: LoadBalancer
+          externalTrafficPolicy: Cluster
+          ipFamilyPolicy: SingleStack
+          ipFamilies: [IPv4]
+          selector: {app: \(name)}
+          ports:
+          - {port: \(Layer2Lab.echoPort), protocol: UDP}
+
+        """
+    }
+
+    /// Starts the server, the relay, kubectl, writes the objects and lbd's files, and (unless `first` is nil) starts
+    /// lbd with `start(first:)`. Runs `body`, then always stops the relay and the server (the lab kills lbd).
+    static func with<T>(_ lab: Layer2Lab, first: String? = "n1", isolation: isolated (any Actor)? = #isolation,
+                        _ body: (KubeLayer2Cluster) async throws -> T) async throws -> T {
+        let api = try KubeTestServer(tokens: [token: .full])
+        try await api.start()
+        let forwarder: NamespaceForwarder
+        do {
+            forwarder = try await NamespaceForwarder.start(port: api.port, into: lab.nodes.map(\.namespace),
+                                                           directory: lab.directory)
+        } catch {
+            await api.shutdown()
+            throw error
+        }
+        let result: Result<T, any Error>
+        do {
+            try api.kubeconfig(token: token).write(to: lab.file("kubeconfig"), atomically: true, encoding: .utf8)
+            let kubectl = try Kubectl(kubeconfig: lab.file("kubeconfig"), directory: lab.file("kubectl"))
+            try await kubectl.create("config", manifests)
+            let key = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+            try (key + "\n").write(to: lab.file("heartbeat.key"), atomically: true, encoding: .utf8)
+            let nodes = try lab.nodes.map { try LBDNode(lab: lab, host: $0) }
+            let cluster = KubeLayer2Cluster(lab: lab, api: api, kubectl: kubectl, nodes: nodes)
+            for node in nodes {
+                let plugins = node.directory.appendingPathComponent("plugins.d")
+                try FileManager.default.removeItem(at: plugins.appendingPathComponent("files.yaml"))
+                try cluster.sourcePlugin().write(to: plugins.appendingPathComponent("kubernetes.yaml"),
+                                                 atomically: true, encoding: .utf8)
+            }
+            if let first { try await cluster.start(first: first) }
+            result = .success(try await body(cluster))
+        } catch {
+            result = .failure(error)
+        }
+        await forwarder.stop()
+        await api.shutdown()
+        return try result.get()
+    }
+
+    /// Starts lbd on node `first` alone and waits until it holds the Lease (so the others only follow), then on the
+    /// others; waits until every node is ready and hears the others.
+    func start(first: String) async throws {
+        try node(first).start()
+        try await waitForLeaseHolder(first)
+        for node in nodes where node.host.name != first { try node.start() }
+        try await waitUntilReady()
+    }
+
+    /// lbd on node `name`.
+    func node(_ name: String) -> LBDNode {
+        guard let node = nodes.first(where: { $0.host.name == name }) else { preconditionFailure("no node \(name)") }
+        return node
+    }
+
+    /// Throws, with lbd's log, when lbd has exited on a node where it was started.
+    func requireRunning() throws {
+        for node in nodes where node.current != nil { try node.requireRunning() }
+    }
+
+    /// The Lease's `spec.holderIdentity`, or nil while there is no Lease or no holder.
+    var leaseHolder: String? {
+        api.object(.leases, namespace: Self.namespace, name: Self.leaseName)?[path: ["spec", "holderIdentity"]]?
+            .stringValue
+    }
+
+    /// Waits (bounded) until the Lease names node `name` as its holder (the identity is the node's name, or starts
+    /// with it).
+    func waitForLeaseHolder(_ name: String, within limit: Duration = .seconds(30)) async throws {
+        try await poll("the Lease \(Self.namespace)/\(Self.leaseName) held by \(name)", within: limit,
+                       every: .milliseconds(50), abortIf: { try requireRunning() },
+                       observe: { leaseHolder }, until: { $0 == name || $0?.hasPrefix(name + "_") == true },
+                       describe: { $0 ?? "no holder" })
+    }
+
+    /// Waits (bounded) until every node's status is ready and it hears the two others.
+    func waitUntilReady(within limit: Duration = .seconds(30)) async throws {
+        let all = Set(Layer2Lab.nodeNames)
+        try await poll("every node ready, hearing the others", within: limit, every: .milliseconds(50),
+                       abortIf: { try requireRunning() },
+                       observe: { try nodes.map { try $0.status() } }, until: { statuses in
+            statuses.allSatisfy { status in
+                guard let status else { return false }
+                return status.ready && Set(status.live) == all.subtracting([status.node])
+            }
+        }, describe: { $0.map { $0.map { "\($0)" } ?? "no status" }.joined(separator: " | ") })
+    }
+
+    /// The addresses in Service `default/name`'s `status.loadBalancer.ingress`, or nil when there is no such Service.
+    func ingress(_ name: String) -> [String]? {
+        guard let service = api.object(.services, namespace: "default", name: name) else { return nil }
+        return (service[path: ["status", "loadBalancer", "ingress"]]?.arrayValue ?? []).compactMap {
+            $0["ip"]?.stringValue
+        }
+    }
+
+    /// Waits (bounded) until Service `default/name` has addresses in its status, and returns them.
+    func waitForIngress(_ name: String, within limit: Duration = .seconds(30)) async throws -> [String] {
+        try await poll("addresses in default/\(name)'s status.loadBalancer.ingress", within: limit,
+                       every: .milliseconds(20), abortIf: { try requireRunning() },
+                       observe: { ingress(name) }, until: { !($0 ?? []).isEmpty },
+                       describe: { $0.map { "ingress \($0)" } ?? "no such Service" }) ?? []
+    }
+
+    /// Waits (bounded) until every node's status lists `service` with `owner` as its owner (`owned` on the owner,
+    /// `standby` elsewhere).
+    func waitForOwner(_ owner: String, of service: String, within limit: Duration = .seconds(30)) async throws {
+        try await poll("every node to see \(owner) owning \(service)", within: limit, every: .milliseconds(50),
+                       abortIf: { try requireRunning() },
+                       observe: { try nodes.map { try $0.status() } }, until: { statuses in
+            statuses.allSatisfy { status in
+                guard let entry = status?.service(service) else { return false }
+                return entry.owner == owner && entry.state == (status?.node == owner ? "owned" : "standby")
+            }
+        }, describe: { $0.map { $0.map { "\($0)" } ?? "no status" }.joined(separator: " | ") })
+    }
+
+    /// Waits (bounded) until no node's status lists `service`.
+    func waitUntilNoneHolds(_ service: String, within limit: Duration = .seconds(30)) async throws {
+        try await poll("no node to list \(service)", within: limit, every: .milliseconds(50),
+                       abortIf: { try requireRunning() },
+                       observe: { try nodes.map { try $0.status() } },
+                       until: { $0.allSatisfy { $0?.service(service) == nil } },
+                       describe: { $0.map { $0.map { "\($0)" } ?? "no status" }.joined(separator: " | ") })
+    }
+}
+
+/// Runs `body` with the Layer 2 lab's three lbd nodes driven by the API test server (`KubeLayer2Cluster.with`) in
+/// a fresh lab (`withLayer2Lab`): everything is stopped and removed afterwards, whatever `body` does.
+func withKubeLayer2Cluster<T>(first: String? = "n1", isolation: isolated (any Actor)? = #isolation,
+                              _ body: (KubeLayer2Cluster) async throws -> T) async throws -> T {
+    try await withLayer2Lab { lab in
+        try await KubeLayer2Cluster.with(lab, first: first) { try await body($0) }
+    }
+}
