@@ -45,7 +45,7 @@ struct KubeSourceFixture {
             leaderElection: .init(enabled: leaderElection, leaseDuration: GoDuration(seconds: 2),
                                   renewDeadline: GoDuration(nanoseconds: 1_500_000_000),
                                   retryPeriod: GoDuration(nanoseconds: 100_000_000)))
-        return KubeSource(configuration: configuration,
+        return try! KubeSource(configuration: configuration,
                           context: PluginContext(instanceName: "cluster", logger: logger, node: Node(name: node),
                                                  baseDirectory: directory))
     }

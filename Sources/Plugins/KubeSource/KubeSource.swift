@@ -58,10 +58,16 @@ public final class KubeSource: AddressSource, Plugin {
         var elector: LeaseElector?
     }
 
-    /// Creates the source from its plugin file; nothing is read or connected until `run()`.
-    public init(configuration: Configuration, context: PluginContext) {
+    /// Creates the source from its plugin file; a kubeconfig file it names is read now (so `lbd check` reports
+    /// its problems), nothing is connected until `run()`.
+    ///
+    /// - Throws: ``KubeConfigError`` naming the kubeconfig file and key when it cannot be used.
+    public init(configuration: Configuration, context: PluginContext) throws {
         self.configuration = configuration
         kubeconfigPath = configuration.kubeconfig.map(context.resolve)
+        if let kubeconfigPath {
+            _ = try KubeConfiguration.kubeconfig(file: kubeconfigPath, context: configuration.context)
+        }
         node = context.node.name
         logger = context.logger
         builder = SnapshotBuilder(classFilter: configuration.loadBalancerClass.map { .named($0) } ?? .unset,
