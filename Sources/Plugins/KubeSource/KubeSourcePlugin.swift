@@ -1,7 +1,13 @@
-// KubeSourcePlugin: the Kubernetes source (`plugin: kubernetes`, issue 5; docs/kubernetes.md). In progress: the
-// parts below exist and are tested; the source itself (the `AddressSource` that runs the informers, builds
-// snapshots, holds the allocator Lease and writes back) is not written yet, so lbd does not register the plugin.
+// KubeSourcePlugin: the Kubernetes source (`plugin: kubernetes`; docs/kubernetes.md).
 //
+// KubeSource.swift       the AddressSource: informers → SnapshotBuilder → the kernel; record() → WriteBackPlanner →
+//                        ServiceWriter. Publishes `allocates: false` while another lbd holds the Lease.
+// KubeSource+Configuration.swift  its plugin file keys
+// KubeWatchedObjects.swift        the watched collections and what their informers hold
+// ServiceWriter.swift    status and annotation patches with resourceVersion preconditions (409 → re-read, retry),
+//                        bounded concurrency, events through EventRecorder
+// Election/  the allocating role: LeaseElectionStateMachine (client-go's rules, pure), LeaseElector (its shell),
+//            KubeLease
 // Client/   KubeConfiguration (in-cluster and kubeconfig files), KubeClient (REST on async-http-client and
 //           swift-nio-ssl, bearer tokens re-read when they rotate), and Informer: list, then watch with bookmarks,
 //           relist on 410, back off with jitter on 429/5xx (Retry-After honoured), restart a silent watch; its
