@@ -96,6 +96,8 @@ struct Benchmark {
         var allAddressed: Duration
         /// lbd's CPU time during the burst (until all addressed), in seconds.
         var lbdCPU: Double
+        /// This process's CPU time meanwhile (the API server, its TLS, the client and the watch), in seconds.
+        var serverCPU: Double
         /// The API requests made meanwhile.
         var requests: RequestCounts
         /// Addresses seen per 100 ms window, from the first: how the status writes are spread.
@@ -111,6 +113,7 @@ struct Benchmark {
         for _ in 0..<connections { channels.append(try await client.connect()) }
         let requestsBefore = cluster.server.requestLog.count
         let cpuBefore = ProcessStats.cpuSeconds(of: cluster.lbd.pid)
+        let serverCPUBefore = ProcessStats.cpuSeconds(of: getpid())
         let start = ContinuousClock.now
         let lastAnswer = try await withThrowingTaskGroup(of: ContinuousClock.Instant.self) { group in
             for (index, channel) in channels.enumerated() {
@@ -138,6 +141,7 @@ struct Benchmark {
         try await waitAddressed("\(count) Services in \(namespace) to get addresses",
                                 within: .seconds(max(120, count / 20))) { $0.perNamespace[namespace, default: 0] >= count }
         let cpu = ProcessStats.cpuSeconds(of: cluster.lbd.pid) - cpuBefore
+        let serverCPU = ProcessStats.cpuSeconds(of: getpid()) - serverCPUBefore
         let times = tracker.seen.addressed.filter { $0.key.hasPrefix(namespace + "/") }.values.sorted()
         let requests = RequestCounts(cluster.server.requestLog.dropFirst(requestsBefore))
         var perWindow: [Int] = []
@@ -148,13 +152,14 @@ struct Benchmark {
         }
         return Burst(posted: lastAnswer - start, firstAddressed: times[0] - start,
                      halfAddressed: times[(times.count - 1) / 2] - start, allAddressed: times.last! - start,
-                     lbdCPU: cpu, requests: requests, perWindow: perWindow)
+                     lbdCPU: cpu, serverCPU: serverCPU, requests: requests, perWindow: perWindow)
     }
 
     private func describe(_ burst: Burst, count: Int) -> String {
         "all \(count) POSTs answered after \(ms(burst.posted.milliseconds)) ms, first address after "
             + "\(ms(burst.firstAddressed.milliseconds)) ms, half after \(ms(burst.halfAddressed.milliseconds)) ms, "
-            + "all after \(ms(burst.allAddressed.milliseconds)) ms; lbd CPU \(String(format: "%.2f", burst.lbdCPU)) s"
+            + "all after \(ms(burst.allAddressed.milliseconds)) ms; CPU: lbd \(String(format: "%.2f", burst.lbdCPU)) s, "
+            + "API server and benchmark \(String(format: "%.2f", burst.serverCPU)) s"
     }
 
     private func details(_ burst: Burst) {
