@@ -50,11 +50,7 @@ struct KubeLayer2LabTests {
 
             // The allocator is n1 (it took the Lease alone); the owner n3 announces what the status says.
             try await cluster.waitForOwner(owner.name, of: "default/web")
-            try await poll("arping \(Layer2Lab.vip4) from the client to hear only \(owner)", within: .seconds(30),
-                           every: .milliseconds(50), abortIf: { try cluster.requireRunning() },
-                           observe: { try await NeighborQueries.arping(lab, from: lab.client, Layer2Lab.vip4,
-                                                                       count: 1) },
-                           until: { $0 == [owner.mac] })
+            try await cluster.waitForARP(Layer2Lab.vip4, answeredOnlyBy: owner)
             let arp = try await NeighborQueries.arping(lab, from: lab.client, Layer2Lab.vip4, count: 3)
             #expect(lab.holds(Layer2Cluster.only(owner, in: arp, atLeast: 3)), "arping heard \(arp)")
             let holder = cluster.leaseHolder
@@ -72,6 +68,36 @@ struct KubeLayer2LabTests {
             let after = try await NeighborQueries.arping(lab, from: lab.client, Layer2Lab.vip4, count: 2)
             #expect(lab.holds(after.isEmpty), "arping after the deletion heard \(after)")
             try cluster.requireRunning()
+        }
+    }
+
+    @Test("the Lease holder killed (kill -9): another lbd takes the Lease, the Service keeps its address and owner, and the new holder allocates the next Service, answered by its expected owner among the live nodes")
+    func leaderKilled() async throws {
+        try await withKubeLayer2Cluster(first: "n1") { cluster in
+            let lab = cluster.lab
+            let owner = lab.node(ExpectedOwner.ranking(of: Layer2Lab.nodeNames, for: "\(Layer2Lab.vip4)")[0])
+            try await cluster.kubectl.create("web", KubeLayer2Cluster.service("web", endpointNode: "n2"))
+            #expect(lab.holds(try await cluster.waitForIngress("web") == ["\(Layer2Lab.vip4)"]))
+            try await cluster.waitForARP(Layer2Lab.vip4, answeredOnlyBy: owner)
+
+            await cluster.kill("n1")
+            let live = ["n2", "n3"]
+            try await poll("another lbd to hold the Lease", within: .seconds(30), every: .milliseconds(50),
+                           observe: { cluster.leaseHolder }, until: { holder in
+                live.contains { holder == $0 || holder?.hasPrefix($0 + "_") == true }
+            }, describe: { $0 ?? "no holder" })
+            try await cluster.waitForOwner(owner.name, of: "default/web", live: live)
+            #expect(lab.holds(cluster.ingress("web") == ["\(Layer2Lab.vip4)"]), "web's address moved")
+
+            try await cluster.kubectl.create("api", KubeLayer2Cluster.service("api", endpointNode: "n3", pool: "more"))
+            let ingress = try await cluster.waitForIngress("api")
+            #expect(lab.holds(ingress == ["\(KubeLayer2Cluster.second)"]), "api's status: \(ingress)")
+            let apiOwner = lab.node(ExpectedOwner.ranking(of: live, for: "\(KubeLayer2Cluster.second)")[0])
+            try await cluster.waitForOwner(apiOwner.name, of: "default/api", live: live)
+            try await cluster.waitForARP(KubeLayer2Cluster.second, answeredOnlyBy: apiOwner)
+            let web = try await NeighborQueries.arping(lab, from: lab.client, Layer2Lab.vip4, count: 3)
+            #expect(lab.holds(Layer2Cluster.only(owner, in: web, atLeast: 3)), "arping for web heard \(web)")
+            for name in live { try cluster.node(name).requireRunning() }
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import KubeTestServer
 import LabKit
 import LBKernel
+import Synchronization
 
 /// The Layer 2 lab's three lbd nodes with the `kubernetes` source instead of the file source, driven by the API test
 /// server (issue 5): what a MetalLB user has in a cluster, an IPAddressPool of the lab's IPv4 VIP and an
@@ -26,6 +27,7 @@ final class KubeLayer2Cluster: Sendable {
     let kubectl: Kubectl
     /// lbd on n1, n2, n3.
     let nodes: [LBDNode]
+    private let killed = Mutex<Set<String>>([])
 
     private init(lab: Layer2Lab, api: KubeTestServer, kubectl: Kubectl, nodes: [LBDNode]) {
         self.lab = lab
@@ -34,8 +36,12 @@ final class KubeLayer2Cluster: Sendable {
         self.nodes = nodes
     }
 
+    /// The address of the second pool, `more`, which Services ask for with the `metallb.io/address-pool` annotation.
+    static let second = IPv4Address(10, 97, 0, 101)
+
     /// The configuration objects, as a user would write them: the namespace, the three Nodes, a pool of the lab's
-    /// IPv4 VIP alone (so the address a Service gets is known) and an L2Advertisement of it.
+    /// IPv4 VIP alone (so the address a Service gets is known), a pool `more` of `second`, and an L2Advertisement of
+    /// both.
     static let manifests = """
         apiVersion: v1
         kind: Namespace
@@ -50,10 +56,17 @@ final class KubeLayer2Cluster: Sendable {
           addresses: [\(Layer2Lab.vip4)/32]
         ---
         apiVersion: metallb.io/v1beta1
+        kind: IPAddressPool
+        metadata: {name: more, namespace: \(namespace)}
+        spec:
+          addresses: [\(second)/32]
+          autoAssign: false
+        ---
+        apiVersion: metallb.io/v1beta1
         kind: L2Advertisement
         metadata: {name: lan, namespace: \(namespace)}
         spec:
-          ipAddressPools: [vips]
+          ipAddressPools: [vips, more]
 
         """
 
@@ -70,9 +83,10 @@ final class KubeLayer2Cluster: Sendable {
     }
 
     /// A LoadBalancer Service `name` in `default` (UDP to the echo servers' port, IPv4, externalTrafficPolicy
-    /// Cluster) and its EndpointSlice with one ready endpoint on `endpointNode`: with no ready endpoint anywhere a
-    /// Cluster service is announced nowhere (metallb.md).
-    static func service(_ name: String, endpointNode: String) -> String {
+    /// Cluster; from `pool` when given, with the `metallb.io/address-pool` annotation) and its EndpointSlice with one
+    /// ready endpoint on `endpointNode`: with no ready endpoint anywhere a Cluster service is announced nowhere
+    /// (metallb.md).
+    static func service(_ name: String, endpointNode: String, pool: String? = nil) -> String {
         """
         apiVersion: discovery.k8s.io/v1
         kind: EndpointSlice
@@ -90,7 +104,10 @@ final class KubeLayer2Cluster: Sendable {
         ---
         apiVersion: v1
         kind: Service
-        metadata: {name: \(name), namespace: default}
+        metadata:
+          name: \(name)
+          namespace: default
+          annotations: {\(pool.map { "metallb.io/address-pool: \($0)" } ?? "")}
         spec:
           type: LoadBalancer
           externalTrafficPolicy: Cluster
@@ -157,9 +174,16 @@ final class KubeLayer2Cluster: Sendable {
         return node
     }
 
-    /// Throws, with lbd's log, when lbd has exited on a node where it was started.
+    /// Throws, with lbd's log, when lbd has exited on a node where it was started and not killed by `kill`.
     func requireRunning() throws {
-        for node in nodes where node.current != nil { try node.requireRunning() }
+        let killed = self.killed.withLock { $0 }
+        for node in nodes where node.current != nil && !killed.contains(node.host.name) { try node.requireRunning() }
+    }
+
+    /// Kills lbd on node `name` with SIGKILL (`kill -9`: no lease released, no goodbye) and waits until it is gone.
+    func kill(_ name: String) async {
+        killed.withLock { _ = $0.insert(name) }
+        await node(name).kill()
     }
 
     /// The Lease's `spec.holderIdentity`, or nil while there is no Lease or no holder.
@@ -206,17 +230,29 @@ final class KubeLayer2Cluster: Sendable {
                        describe: { $0.map { "ingress \($0)" } ?? "no such Service" }) ?? []
     }
 
-    /// Waits (bounded) until every node's status lists `service` with `owner` as its owner (`owned` on the owner,
-    /// `standby` elsewhere).
-    func waitForOwner(_ owner: String, of service: String, within limit: Duration = .seconds(30)) async throws {
-        try await poll("every node to see \(owner) owning \(service)", within: limit, every: .milliseconds(50),
-                       abortIf: { try requireRunning() },
-                       observe: { try nodes.map { try $0.status() } }, until: { statuses in
+    /// Waits (bounded) until the status of every node in `live` (default: all) hears exactly the other nodes in
+    /// `live` and lists `service` with `owner` as its owner (`owned` on the owner, `standby` elsewhere).
+    func waitForOwner(_ owner: String, of service: String, live: [String] = Layer2Lab.nodeNames,
+                      within limit: Duration = .seconds(30)) async throws {
+        let names = Set(live)
+        try await poll("nodes \(live) to see \(owner) owning \(service)", within: limit, every: .milliseconds(50),
+                       abortIf: { for name in live { try node(name).requireRunning() } },
+                       observe: { try live.map { try node($0).status() } }, until: { statuses in
             statuses.allSatisfy { status in
-                guard let entry = status?.service(service) else { return false }
-                return entry.owner == owner && entry.state == (status?.node == owner ? "owned" : "standby")
+                guard let status, let entry = status.service(service) else { return false }
+                return Set(status.live) == names.subtracting([status.node]) && entry.owner == owner
+                    && entry.state == (status.node == owner ? "owned" : "standby")
             }
         }, describe: { $0.map { $0.map { "\($0)" } ?? "no status" }.joined(separator: " | ") })
+    }
+
+    /// Waits (bounded) until arping from the client hears exactly `owner` for `address` (one request, one answer).
+    func waitForARP(_ address: IPv4Address, answeredOnlyBy owner: LabHost,
+                    within limit: Duration = .seconds(30)) async throws {
+        try await poll("arping \(address) from the client to hear only \(owner)", within: limit,
+                       every: .milliseconds(50),
+                       observe: { try await NeighborQueries.arping(lab, from: lab.client, address, count: 1) },
+                       until: { $0 == [owner.mac] })
     }
 
     /// Waits (bounded) until no node's status lists `service`.
