@@ -44,9 +44,12 @@ struct KubeLayer2LabTests {
             try await cluster.kubectl.create("web", KubeLayer2Cluster.service("web", endpointNode: "n2"))
             let ingress = try await cluster.waitForIngress("web")
             #expect(lab.holds(ingress == ["\(Layer2Lab.vip4)"]), "status.loadBalancer.ingress: \(ingress)")
-            let pool = cluster.api.object(.services, namespace: "default", name: "web")?[
-                path: ["metadata", "annotations", "metallb.io/ip-allocated-from-pool"]]?.stringValue
-            #expect(lab.holds(pool == "vips"), "the ip-allocated-from-pool annotation: \(pool ?? "none")")
+            // The annotation is a write of its own (the object, not its status), as MetalLB's.
+            try await poll("default/web's metallb.io/ip-allocated-from-pool annotation to say vips",
+                           within: .seconds(30), every: .milliseconds(20),
+                           observe: { cluster.api.object(.services, namespace: "default", name: "web")?[
+                               path: ["metadata", "annotations", "metallb.io/ip-allocated-from-pool"]]?.stringValue },
+                           until: { $0 == "vips" }, describe: { $0 ?? "no annotation" })
 
             // The allocator is n1 (it took the Lease alone); the owner n3 announces what the status says.
             try await cluster.waitForOwner(owner.name, of: "default/web")
