@@ -96,6 +96,32 @@ struct APIConnection {
     /// The next part of the response being read, or nil when the connection closed.
     mutating func next() async throws -> HTTPClientResponsePart? { try await inbound.next() }
 
+    /// Watches `path` (a `?watch=true` URL): `started` is called once the server answered 200, then `handle` gets
+    /// every event line with the instant its bytes were read, until the stream ends or the task is cancelled.
+    mutating func watch(_ path: String, started: () -> Void,
+                        handle: (ArraySlice<UInt8>, ContinuousClock.Instant) -> Void) async throws {
+        try await send(.GET, path)
+        var pending: [UInt8] = []
+        while let part = try await next() {
+            switch part {
+            case .head(let head):
+                guard head.status == .ok else { throw BenchError("the watch \(path) answered \(head.status)") }
+                started()
+            case .body(let buffer):
+                let instant = ContinuousClock.now
+                pending += buffer.readableBytesView
+                var start = pending.startIndex
+                while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                    handle(pending[start..<newline], instant)
+                    start = newline + 1
+                }
+                pending.removeSubrange(..<start)
+            case .end:
+                return
+            }
+        }
+    }
+
     /// Sends a request and reads the whole response.
     mutating func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> APIResponse {
         try await send(method, path, body: body)

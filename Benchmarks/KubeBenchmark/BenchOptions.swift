@@ -1,10 +1,13 @@
-/// The command line: `lbd-kube-bench [--lbd PATH] [--runs N] [--burst N] [--services N] [--connections N] [--keep]`.
+/// The command line: `lbd-kube-bench [--lbd PATH] [--runs N] [--pause MS] [--burst N] [--services N] [--connections N]
+/// [--keep]`.
 struct BenchOptions: Sendable {
     /// The lbd binary (a release build).
     var lbd = ".build-release/release/lbd"
     /// Figure 1: how many Services are created one at a time.
     var runs = 200
-    /// Figure 2: how many Services are created at once.
+    /// Figure 1: how long to wait after each Service got its address before creating the next.
+    var pause = 0
+    /// Figure 2: how many Services are created at once (0 skips the figure).
     var burst = 1000
     /// Figure 3: how many Services lbd watches when its memory is read (0 skips the figure).
     var services = 10_000
@@ -14,10 +17,11 @@ struct BenchOptions: Sendable {
     var keep = false
 
     static let usage = """
-        usage: lbd-kube-bench [--lbd PATH] [--runs N] [--burst N] [--services N] [--connections N] [--keep]
+        usage: lbd-kube-bench [--lbd PATH] [--runs N] [--pause MS] [--burst N] [--services N] [--connections N] [--keep]
           --lbd PATH        the lbd binary, a release build (default .build-release/release/lbd)
           --runs N          figure 1: Services created one at a time (default 200)
-          --burst N         figure 2: Services created at once (default 1000)
+          --pause MS        figure 1: milliseconds to wait after an address before the next Service (default 0)
+          --burst N         figure 2: Services created at once (default 1000; 0 skips it)
           --services N      figure 3: Services watched when lbd's memory is read (default 10000; 0 skips it)
           --connections N   connections the concurrent creates are spread over (default 32)
           --keep            keep the temporary directory with lbd's files and log
@@ -38,7 +42,8 @@ struct BenchOptions: Sendable {
                 guard let path = rest.popFirst() else { throw BenchError("--lbd needs a path\n\(Self.usage)") }
                 lbd = path
             case "--runs": runs = try number(flag, minimum: 1)
-            case "--burst": burst = try number(flag, minimum: 1)
+            case "--pause": pause = try number(flag, minimum: 0)
+            case "--burst": burst = try number(flag, minimum: 0)
             case "--services": services = try number(flag, minimum: 0)
             case "--connections": connections = try number(flag, minimum: 1)
             case "--keep": keep = true

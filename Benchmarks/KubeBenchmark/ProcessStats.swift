@@ -11,9 +11,15 @@ enum ProcessStats {
         var rssKiB: Int
         /// VmHWM: the peak resident set so far.
         var peakKiB: Int
+        /// RssAnon: the heap and stacks, of VmRSS.
+        var anonymousKiB: Int
+        /// RssFile: mapped files (the binary's own pages), of VmRSS.
+        var fileKiB: Int
 
-        /// `rss 12.3 MiB (peak 14.0 MiB)`.
-        var description: String { "rss \(mib(rssKiB)) MiB (peak \(mib(peakKiB)) MiB)" }
+        /// `rss 12.3 MiB (anonymous 8.0, files 4.3; peak 14.0 MiB)`.
+        var description: String {
+            "rss \(mib(rssKiB)) MiB (anonymous \(mib(anonymousKiB)), files \(mib(fileKiB)); peak \(mib(peakKiB)) MiB)"
+        }
     }
 
     /// VmRSS and VmHWM of `pid`.
@@ -23,7 +29,8 @@ enum ProcessStats {
             guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
             return line.split(separator: " ").dropFirst().compactMap { Int($0) }.first ?? 0
         }
-        return Memory(rssKiB: field("VmRSS"), peakKiB: field("VmHWM"))
+        return Memory(rssKiB: field("VmRSS"), peakKiB: field("VmHWM"), anonymousKiB: field("RssAnon"),
+                      fileKiB: field("RssFile"))
     }
 
     /// User plus system CPU time `pid` has used, in seconds (fields 14 and 15 of /proc/PID/stat).

@@ -2,9 +2,9 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// A watch on every Service through the API server's own watch stream (`GET /api/v1/services?watch=true`), as a
-/// controller would see it: each event line is stamped with the instant its bytes were read, and every Service
-/// whose status holds an ingress address is reported to the tracker.
+/// The benchmark's watches, through the API server's own watch streams as a controller would see them: every
+/// Service whose status holds an ingress address, and the first Event about each Service of one namespace, are
+/// reported to the tracker with the instant their bytes were read.
 struct ServiceWatch: Sendable {
     let client: APIClient
     let tracker: StatusTracker
@@ -14,37 +14,36 @@ struct ServiceWatch: Sendable {
     private static let ingressMarker = Array(#""ingress":[{"#.utf8)
     private static let modifiedMarker = Array(#""type":"MODIFIED""#.utf8)
 
-    /// Watches on `channel` (from `client.connect()`) until the stream ends or the task is cancelled; `started` is
-    /// called once the server answered 200.
-    func run(on channel: APIChannel, started: @Sendable () -> Void) async throws {
+    /// Watches every Service (`GET /api/v1/services?watch=true`) on `channel` (from `client.connect()`) until the
+    /// stream ends or the task is cancelled; the tracker counts it as started once the server answered 200.
+    func services(on channel: APIChannel) async throws {
         try await client.withConnection(channel) { connection in
-            try await connection.send(.GET, "/api/v1/services?watch=true")
-            var pending: [UInt8] = []
-            while let part = try await connection.next() {
-                switch part {
-                case .head(let head):
-                    guard head.status == .ok else { throw BenchError("the watch on services answered \(head.status)") }
-                    started()
-                case .body(let buffer):
-                    let instant = ContinuousClock.now
-                    pending += buffer.readableBytesView
-                    var start = pending.startIndex
-                    while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                        handle(pending[start..<newline], at: instant)
-                        start = newline + 1
-                    }
-                    pending.removeSubrange(..<start)
-                case .end:
-                    return
-                }
+            try await connection.watch("/api/v1/services?watch=true", started: tracker.watchStarted) { line, instant in
+                handleService(line, at: instant)
             }
         }
     }
 
-    private func handle(_ line: ArraySlice<UInt8>, at instant: ContinuousClock.Instant) {
+    /// Watches the Events of `namespace` and records the first one about each Service (lbd's `IPAllocated`).
+    func events(in namespace: String, on channel: APIChannel) async throws {
+        try await client.withConnection(channel) { connection in
+            try await connection.watch("/api/v1/namespaces/\(namespace)/events?watch=true",
+                                       started: tracker.watchStarted) { line, instant in
+                guard let event = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                      event["type"] as? String == "ADDED",
+                      let object = event["object"] as? [String: Any],
+                      let involved = object["involvedObject"] as? [String: Any], involved["kind"] as? String == "Service",
+                      let name = involved["name"] as? String else { return }
+                tracker.event(namespace: namespace, name: name, at: instant)
+            }
+        }
+    }
+
+    private func handleService(_ line: ArraySlice<UInt8>, at instant: ContinuousClock.Instant) {
         if line.firstRange(of: Self.modifiedMarker) != nil { tracker.modified() }
         guard line.firstRange(of: Self.ingressMarker) != nil,
               let event = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+              event["type"] as? String != "DELETED",
               let object = event["object"] as? [String: Any],
               let metadata = object["metadata"] as? [String: Any],
               let name = metadata["name"] as? String, let namespace = metadata["namespace"] as? String,
@@ -52,7 +51,6 @@ struct ServiceWatch: Sendable {
               let loadBalancer = status["loadBalancer"] as? [String: Any],
               let ingress = loadBalancer["ingress"] as? [[String: Any]],
               ingress.contains(where: { ($0["ip"] as? String).map { !$0.isEmpty } ?? false }) else { return }
-        if event["type"] as? String == "DELETED" { return }
         tracker.addressed(namespace: namespace, name: name, at: instant)
     }
 }

@@ -11,6 +11,11 @@ final class StatusTracker: Sendable {
         var perNamespace: [String: Int] = [:]
         /// MODIFIED events seen for Services, all namespaces (annotation and status writes, …).
         var modified = 0
+        /// The first instant an Event about each `namespace/name` was seen (in the namespaces whose Events are
+        /// watched).
+        var events: [String: ContinuousClock.Instant] = [:]
+        /// How many watches the server has answered.
+        var watchesStarted = 0
     }
 
     private struct Waiter {
@@ -39,20 +44,22 @@ final class StatusTracker: Sendable {
         for continuation in woken { continuation.resume() }
     }
 
+    /// Records the first Event about `namespace/name`.
+    func event(namespace: String, name: String, at instant: ContinuousClock.Instant) {
+        state.withLock { state in
+            let key = "\(namespace)/\(name)"
+            if state.seen.events[key] == nil { state.seen.events[key] = instant }
+        }
+    }
+
+    /// Counts a watch the server answered.
+    func watchStarted() { state.withLock { $0.seen.watchesStarted += 1 } }
+
     /// Counts a MODIFIED event.
     func modified() { state.withLock { $0.seen.modified += 1 } }
 
     /// What has been seen so far.
     var seen: Seen { state.withLock { $0.seen } }
-
-    /// Forgets `namespace/name` (deleted), so a Service created again under that name is timed again.
-    func forget(namespace: String, name: String) {
-        state.withLock { state in
-            if state.seen.addressed.removeValue(forKey: "\(namespace)/\(name)") != nil {
-                state.seen.perNamespace[namespace, default: 1] -= 1
-            }
-        }
-    }
 
     /// Waits until `isDone` holds; throws after `limit`, or as soon as `abort` throws (checked every 100 ms).
     func wait(_ what: String, within limit: Duration, abortIf abort: @escaping @Sendable () throws -> Void,

@@ -17,7 +17,6 @@
 // Benchmark         the figures; RequestCounts and ProcessStats the evidence printed with them
 import Foundation
 import LabKit
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,16 +51,16 @@ interrupt.resume()
 let tracker = StatusTracker()
 var failed = false
 do {
-    let watchChannel = try await cluster.client.connect()
-    let watching = Mutex(false)
-    let watch = Task {
-        try await ServiceWatch(client: cluster.client, tracker: tracker).run(on: watchChannel) {
-            watching.withLock { $0 = true }
-        }
-    }
-    defer { watch.cancel() }
-    try await poll("the benchmark's watch on Services to start", within: .seconds(10), every: .milliseconds(10)) {
-        watching.withLock { $0 } ? true : nil
+    let watch = ServiceWatch(client: cluster.client, tracker: tracker)
+    let serviceChannel = try await cluster.client.connect()
+    let eventChannel = try await cluster.client.connect()
+    let watches = [
+        Task { try await watch.services(on: serviceChannel) },
+        Task { try await watch.events(in: Benchmark.singleNamespace, on: eventChannel) },
+    ]
+    defer { for task in watches { task.cancel() } }
+    try await poll("the benchmark's watches to start", within: .seconds(10), every: .milliseconds(10)) {
+        tracker.seen.watchesStarted == watches.count ? true : nil
     }
     let holder = try await cluster.waitForLease()
     let idle = try ProcessStats.memory(of: cluster.lbd.pid)
@@ -70,7 +69,7 @@ do {
 
     var benchmark = Benchmark(options: options, cluster: cluster, tracker: tracker)
     try await benchmark.single()
-    try await benchmark.burst()
+    if options.burst > 0 { try await benchmark.burst() }
     if options.services > 0 { try await benchmark.memory() }
     say("lbd's warnings and errors: \(cluster.lbd.log.split(separator: "\n").filter { $0.contains("warning") || $0.contains("error") }.count) lines in its log")
     say("")
