@@ -88,10 +88,15 @@ struct KubeSourceIntegrationTests {
         try await KernelHarness.run(node: Node(name: "node-a"), sources: [leader], announcers: [leaderAnnouncer]) { _ in
             let ingress = try await fixture.waitForIngress("web")
             #expect(ingress == ["10.20.0.0"])
-            let service = fixture.server.object(.services, namespace: "default", name: "web")
-            #expect(service?[path: ["metadata", "annotations", "metallb.io/ip-allocated-from-pool"]]?.stringValue == "pool")
-            let events = fixture.server.objects(.events, namespace: "default")
-            #expect(events.contains { $0["reason"]?.stringValue == "IPAllocated" })
+            // The annotation is patched after the status, and events go out beside them.
+            try await withTimeout(.seconds(30), waitingFor: "the pool annotation and the IPAllocated event") {
+                while fixture.server.object(.services, namespace: "default", name: "web")?[
+                    path: ["metadata", "annotations", "metallb.io/ip-allocated-from-pool"]]?.stringValue != "pool"
+                    || !fixture.server.objects(.events, namespace: "default").contains(where: {
+                        $0["reason"]?.stringValue == "IPAllocated" }) {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+            }
             let lease = fixture.server.object(.leases, namespace: "lbd-system", name: "lbd-allocator")
             #expect(lease?[path: ["spec", "holderIdentity"]]?.stringValue?.hasPrefix("node-a_") == true)
 

@@ -38,11 +38,15 @@ public struct AllocationReport: Hashable, Sendable {
     public var outcome: AllocationOutcome
     /// The announcement plan for every service and node.
     public var plan: AnnouncementPlan
+    /// The services whose Layer 2 election this node won, as its ``AnnouncementReporting`` announcers last said;
+    /// nil when no announcer reports (the plan's candidates are then all that is known).
+    public var layer2Owned: Set<ServiceID>?
 
     /// Creates a report.
-    public init(outcome: AllocationOutcome, plan: AnnouncementPlan) {
+    public init(outcome: AllocationOutcome, plan: AnnouncementPlan, layer2Owned: Set<ServiceID>? = nil) {
         self.outcome = outcome
         self.plan = plan
+        self.layer2Owned = layer2Owned
     }
 }
 

@@ -58,7 +58,11 @@ public final class Kernel: ServiceLifecycle.Service, Sendable {
     public func run() async throws {
         let (signal, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let latest = LatestSnapshots()
+        let announced = LatestAnnouncementStates()
         let sources = self.sources
+        let reporting = announcers.enumerated().compactMap { index, announcer in
+            (announcer as? any AnnouncementReporting).map { (index, $0) }
+        }
         await cancelOnGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 for (index, source) in sources.enumerated() {
@@ -69,12 +73,21 @@ public final class Kernel: ServiceLifecycle.Service, Sendable {
                         }
                     }
                 }
+                for (index, announcer) in reporting {
+                    group.addTask {
+                        for await state in announcer.announcementStates {
+                            announced.store(state, at: index)
+                            continuation.yield()
+                        }
+                    }
+                }
                 var state = KernelLoopState(allocator: self.allocator, announcerCount: self.announcers.count)
                 for await _ in signal {
                     do { try await Task.sleep(for: self.configuration.coalescingDelay) } catch { break }
                     let snapshots = latest.all
                     guard snapshots.count == sources.count else { continue }  // wait for every source once
-                    let needsRetry = await self.reconcile(snapshots: snapshots, state: &state)
+                    let needsRetry = await self.reconcile(snapshots: snapshots, state: &state,
+                                                          layer2Owned: reporting.isEmpty ? nil : announced.layer2Owned)
                     if needsRetry {
                         let delay = self.configuration.retryDelay
                         group.addTask {
@@ -90,7 +103,8 @@ public final class Kernel: ServiceLifecycle.Service, Sendable {
     }
 
     /// One reconcile; returns true when something failed and should be retried.
-    func reconcile(snapshots: [Int: SourceSnapshot], state: inout KernelLoopState) async -> Bool {
+    func reconcile(snapshots: [Int: SourceSnapshot], state: inout KernelLoopState,
+                   layer2Owned: Set<ServiceID>? = nil) async -> Bool {
         let inputs = MergedInputs(staticPolicy: configuration.staticPolicy, staticNodes: configuration.staticNodes,
                                   snapshots: snapshots.keys.sorted().map { snapshots[$0]! }, node: configuration.node)
         let policy = inputs.policy
@@ -129,7 +143,7 @@ public final class Kernel: ServiceLifecycle.Service, Sendable {
 
         let plan = Reconciler.plan(policy: goodPolicy, services: inputs.services, nodes: inputs.nodes,
                                    allocations: outcome.allocations)
-        let report = AllocationReport(outcome: outcome, plan: plan)
+        let report = AllocationReport(outcome: outcome, plan: plan, layer2Owned: layer2Owned)
         var failed = false
         for source in sources {
             do { try await source.record(report) } catch {
@@ -196,4 +210,14 @@ final class LatestSnapshots: Sendable {
     func store(_ snapshot: SourceSnapshot, at index: Int) { storage.withLock { $0[index] = snapshot } }
 
     var all: [Int: SourceSnapshot] { storage.withLock { $0 } }
+}
+
+/// The latest state of each reporting announcer, shared between their readers and the loop.
+final class LatestAnnouncementStates: Sendable {
+    private let storage = Mutex<[Int: AnnouncementState]>([:])
+
+    func store(_ state: AnnouncementState, at index: Int) { storage.withLock { $0[index] = state } }
+
+    /// The services any reporting announcer owns by Layer 2.
+    var layer2Owned: Set<ServiceID> { storage.withLock { $0.values.reduce(into: []) { $0.formUnion($1.layer2Owned) } } }
 }

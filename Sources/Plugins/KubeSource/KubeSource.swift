@@ -213,7 +213,9 @@ public final class KubeSource: AddressSource, Plugin {
         let allocating = isAllocating
         let (writes, objects) = state.withLock { state in
             state.planner.allocating = allocating
-            return (state.planner.plan(report, objects: state.services, mappings: state.mappings), state.services)
+            let owners = report.layer2Owned.map { owned in Dictionary(owned.map { ($0, node) }, uniquingKeysWith: { a, _ in a }) }
+            return (state.planner.plan(report, objects: state.services, mappings: state.mappings, layer2Owners: owners),
+                    state.services)
         }
         guard !writes.isEmpty else { return }
         let outcome = await connection.writer.perform(writes, objects: objects) { [self] in isAllocating }

@@ -13,7 +13,7 @@ import Synchronization
 /// interface (``PcapLink``, ``Responder``). Planned moves (SIGTERM, the node no longer eligible) are
 /// make-before-break: the node keeps answering until it sees the next owner's announcement
 /// (``OwnershipStateMachine``).
-public final class Layer2Announcer: Announcer, Plugin {
+public final class Layer2Announcer: AnnouncementReporting, Plugin {
     /// `plugin: layer2`.
     public static let kind = "layer2"
 
@@ -25,6 +25,9 @@ public final class Layer2Announcer: Announcer, Plugin {
     let eventContinuation: AsyncStream<Event>.Continuation
     let exclusions: [InterfacePattern]
     let statusPath: String?
+    /// The services this node owns (won the election for), after every change.
+    public let announcementStates: AsyncStream<AnnouncementState>
+    let stateContinuation: AsyncStream<AnnouncementState>.Continuation
 
     /// What the announcer's loop reacts to.
     enum Event: Sendable {
@@ -46,6 +49,7 @@ public final class Layer2Announcer: Announcer, Plugin {
         exclusions = try configuration.excludeInterfaces.map { try InterfacePattern($0) }
         statusPath = configuration.statusFile.map { context.resolve($0) }
         (events, eventContinuation) = AsyncStream.makeStream(of: Event.self)
+        (announcementStates, stateContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         _ = try heartbeatKeys()
     }
 
@@ -74,7 +78,8 @@ public final class Layer2Announcer: Announcer, Plugin {
             node: node,
             machine: OwnershipStateMachine(node: node, settings: ownershipSettings),
             links: links, membership: membership, answers: answers, exclusions: exclusions,
-            status: statusPath.map { StatusFileWriter(path: $0, logger: logger) }, logger: logger)
+            status: statusPath.map { StatusFileWriter(path: $0, logger: logger) }, logger: logger,
+            ownedChanged: { [stateContinuation] in stateContinuation.yield(AnnouncementState(layer2Owned: $0)) })
         let hold = configuration.heartbeat.detectionTime
         let scanEvery = configuration.interfaceScanInterval.duration
         let continuation = eventContinuation
@@ -114,6 +119,7 @@ public final class Layer2Announcer: Announcer, Plugin {
             continuation.yield(.shutdown)
         }
         links.closeAll()
+        stateContinuation.finish()
         logger.info("layer 2 announcer stopped")
     }
 

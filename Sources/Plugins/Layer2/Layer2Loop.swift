@@ -12,6 +12,8 @@ struct Layer2Loop {
     let exclusions: [InterfacePattern]
     let status: StatusFileWriter?
     let logger: Logger
+    /// Receives the owned services whenever they change (the announcer's ``Layer2Announcer/announcementStates``).
+    let ownedChanged: @Sendable (Set<ServiceID>) -> Void
 
     var shuttingDown = false
     var live: Set<String> = []
@@ -20,6 +22,7 @@ struct Layer2Loop {
     var lastInterfaceNames: [String] = []
     var lastVerdicts: [String: InterfaceVerdict] = [:]
     var lastConflictLog: [ServiceID: ContinuousClock.Instant] = [:]
+    var lastOwned: Set<ServiceID> = []
 
     /// Handles one event; returns true when the announcer should stop (the handover after SIGTERM is complete).
     mutating func handle(_ event: Layer2Announcer.Event) async -> Bool {
@@ -71,6 +74,13 @@ struct Layer2Loop {
         }
         let (changed, stop) = perform(actions)
         if statusChanged || changed || stop { writeStatus() }
+        if changed {
+            let owned = machine.ownedServices
+            if owned != lastOwned {
+                lastOwned = owned
+                ownedChanged(owned)
+            }
+        }
         return stop
     }
 

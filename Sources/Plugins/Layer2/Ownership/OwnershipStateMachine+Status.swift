@@ -1,6 +1,9 @@
 import LBKernel
 
 extension OwnershipStateMachine {
+    /// The services this node owns now (it answers for their addresses); releasing ones are not included.
+    public var ownedServices: Set<ServiceID> { Set(records.filter { $0.value.isOwned }.keys) }
+
     /// The state as the status file shows it; `wallClock` (nanoseconds since the Unix epoch) is the time at
     /// `now`, from which the instants of the role changes are dated.
     public func status(at now: ContinuousClock.Instant, wallClock: UInt64) -> OwnershipStatus {
