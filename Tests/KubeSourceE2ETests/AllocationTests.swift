@@ -31,6 +31,8 @@ extension KubeSourceE2E {
                     (TestService("shared-https").with(\.ports, [("TCP", 443)])
                         .annotated("metallb.io/allow-shared-ip", "web"), ["192.0.2.12"], "alpha"),
                     (TestService("unshared").with(\.ports, [("TCP", 443)]), ["192.0.2.13"], "alpha"),
+                    (TestService("prefer-dual").with(\.families, .dual(policy: "PreferDualStack")),
+                     ["192.0.2.14", "2001:db8::12"], "alpha"),
                 ]
                 for (service, expected, _) in cases {
                     try cluster.create(service)
@@ -59,6 +61,37 @@ extension KubeSourceE2E {
                     let event = try await cluster.waitForEvent(name, reason: "deprecatedAnnotation")
                     #expect(event["type"]?.stringValue == "Warning", "the event about \(name): \(event.serialized)")
                 }
+            }
+        }
+
+        /// Requests lbd cannot honour get a Warning and no address: spec.loadBalancerIP and the annotation together
+        /// (LoadBalancerFailed), an address outside every pool or taken without a sharing key (AllocationFailed),
+        /// RequireDualStack with one cluster IP (`not enough clusterips`).
+        @Test func impossibleRequestsGetAWarningAndNoAddress() async throws {
+            try await withCluster { cluster in
+                try cluster.createPool("alpha", ["192.0.2.10-192.0.2.19"])
+                try cluster.lbd("node-a")
+                try cluster.create(TestService("holder").with(\.loadBalancerIP, "192.0.2.12"))
+                try await cluster.waitForIngress("holder", equal: ["192.0.2.12"])
+                let cases: [(service: TestService, reason: String)] = [
+                    (TestService("both-requests").with(\.loadBalancerIP, "192.0.2.15")
+                        .annotated("metallb.io/loadBalancerIPs", "192.0.2.15"), "LoadBalancerFailed"),
+                    (TestService("outside-pools").annotated("metallb.io/loadBalancerIPs", "203.0.113.7"),
+                     "AllocationFailed"),
+                    (TestService("taken").with(\.ports, [("TCP", 443)]).with(\.loadBalancerIP, "192.0.2.12"),
+                     "AllocationFailed"),
+                    (TestService("one-cluster-ip").with(\.ipFamilyPolicy, "RequireDualStack"), "not enough clusterips"),
+                ]
+                for (service, reason) in cases {
+                    try cluster.create(service)
+                    let event = try await cluster.waitForEvent(service.name, reason: reason)
+                    #expect(event["type"]?.stringValue == "Warning", "\(service.name): \(event.serialized)")
+                    #expect(cluster.ingress(service.name).isEmpty,
+                            "\(service.name) got \(cluster.ingress(service.name))")
+                }
+                try cluster.create(TestService("fine"))
+                try await cluster.waitForIngress("fine", equal: ["192.0.2.10"])
+                #expect(cluster.ingress("holder") == ["192.0.2.12"], "holder moved")
             }
         }
 

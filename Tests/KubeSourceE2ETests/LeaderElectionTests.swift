@@ -23,19 +23,32 @@ extension KubeSourceE2E {
                 for name in early { try cluster.create(TestService(name)) }
                 for name in early { try await cluster.waitForIngress(name) }
                 let transitions = leaseTransitions(cluster)
+                let leading = lbds.filter { !$0.logLines(containing: "became the allocating leader").isEmpty }
+                #expect(leading.map(\.node) == [leader.node], "lbds that say they lead: \(leading.map(\.node))")
                 let stillHolder = cluster.leaseHolder ?? "nobody"
                 #expect(stillHolder == holder, "the Lease moved to \(stillHolder) though nothing failed")
                 #expect(leaseTransitions(cluster) == transitions)
 
+                // The kill falls after the leader has given addresses to some of the burst, while it goes on.
                 var atKill: [String: [String]] = [:]
+                var killedAt: Int?
                 for index in 0..<200 {
                     try cluster.create(TestService(String(format: "burst-%03d", index)))
-                    if index == 60 {
-                        atKill = cluster.allIngress().filter { !$0.value.isEmpty }
-                        await leader.kill()
+                    if killedAt == nil, index >= 60 {
+                        let now = cluster.allIngress().filter { !$0.value.isEmpty }
+                        if now.keys.contains(where: { $0.hasPrefix("burst-") }) {
+                            atKill = now
+                            await leader.kill()
+                            killedAt = index
+                        }
                     }
-                    // Pacing, so that the kill falls among the creations and allocations.
+                    // Pacing, so that creations and allocations interleave.
                     try await Task.sleep(for: .milliseconds(3))
+                }
+                #expect(killedAt != nil, "the leader gave no address to the first 200 of the burst; killed after it")
+                if killedAt == nil {
+                    atKill = cluster.allIngress().filter { !$0.value.isEmpty }
+                    await leader.kill()
                 }
                 let newHolder = try await cluster.waitForLeaseHolder(other: holder)
                 #expect(newHolder.contains(follower.node), "the Lease went to '\(newHolder)', not \(follower.node)")

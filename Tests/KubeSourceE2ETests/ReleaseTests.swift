@@ -37,8 +37,9 @@ extension KubeSourceE2E {
             }
         }
 
-        /// A Service that stops being a LoadBalancer (type changed to ClusterIP) releases its address too, and the
-        /// status lbd wrote is cleared.
+        /// A Service that stops being a LoadBalancer (type changed to ClusterIP) releases its address too, and what
+        /// lbd wrote is cleared (status and pool annotation), as MetalLB's `clearServiceState` does: else two
+        /// Services show the same address.
         @Test func aServiceThatIsNoLongerALoadBalancerReleasesItsAddress() async throws {
             try await withCluster { cluster in
                 try cluster.createPool("single", ["192.0.2.1/32"])
@@ -50,6 +51,7 @@ extension KubeSourceE2E {
                 try cluster.patchService("web", ["spec": ["type": "ClusterIP"]])
                 try await cluster.waitForIngress("waiting", equal: ["192.0.2.1"])
                 try await cluster.waitForNoIngress("web")
+                try await cluster.waitForAllocatedPool("web", nil)
             }
         }
     }

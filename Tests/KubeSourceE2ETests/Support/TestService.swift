@@ -29,6 +29,8 @@ struct TestService: Sendable {
     var loadBalancerIP: String?
     /// `spec.loadBalancerClass`.
     var loadBalancerClass: String?
+    /// `spec.ipFamilyPolicy` instead of the one ``families`` implies (RequireDualStack with one cluster IP, say).
+    var ipFamilyPolicy: String?
     /// `status.loadBalancer.ingress` to seed (the store keeps a created object's status).
     var ingress: [String] = []
 
@@ -71,6 +73,7 @@ struct TestService: Sendable {
             spec["ipFamilies"] = ["IPv4", "IPv6"]
             spec["ipFamilyPolicy"] = .string(policy)
         }
+        if let ipFamilyPolicy { spec["ipFamilyPolicy"] = .string(ipFamilyPolicy) }
         if let loadBalancerIP { spec["loadBalancerIP"] = .string(loadBalancerIP) }
         if let loadBalancerClass { spec["loadBalancerClass"] = .string(loadBalancerClass) }
         var metadata: JSONValue = ["name": .string(name), "namespace": .string(namespace)]
