@@ -61,14 +61,17 @@ final class ServiceWriter: Sendable {
                 next += 1
                 let object = objects[write.id]
                 group.addTask { [self] in
-                    await emit(write.events, object: object)
-                    guard write.ingress != nil || write.poolAnnotation != nil, let object else { return (write.id, nil, false) }
-                    do {
-                        let wroteStatus = try await patch(write, object: object, allowed: allowed)
-                        return (write.id, nil, wroteStatus)
-                    } catch {
-                        return (write.id, "\(error)", false)
+                    // Status first: it is what users and the other lbd nodes wait for; events follow.
+                    var result: (ServiceID, String?, Bool) = (write.id, nil, false)
+                    if write.ingress != nil || write.poolAnnotation != nil, let object {
+                        do {
+                            result.2 = try await patch(write, object: object, allowed: allowed)
+                        } catch {
+                            result.1 = "\(error)"
+                        }
                     }
+                    await emit(write.events, object: object)
+                    return result
                 }
             }
             for _ in 0..<concurrency { start() }
