@@ -141,7 +141,9 @@ struct LeaseElectorIntegrationTests {
         #expect(!leader.isLeading && leader.roles.last == false && leader.finished)
         #expect(fixture.spec("holderIdentity") != leader.identity, "released or already taken over")
         let released = ContinuousClock.now
-        try await eventually("\(follower.identity) leads", timeout: .seconds(30)) { follower.isLeading }
+        try await eventually("\(follower.identity) leads", timeout: .seconds(30)) {
+            follower.isLeading && follower.role == true
+        }
         print("\(follower.identity) led \(ContinuousClock.now - released) after the release")
         #expect(fixture.spec("holderIdentity") == follower.identity)
         #expect(fixture.spec("leaseTransitions") == String(transitions + 1))
@@ -154,11 +156,11 @@ struct LeaseElectorIntegrationTests {
     func renewalsFail() async throws {
         let fixture = try await ElectionFixture()
         let a = fixture.start("node-a")
-        try await eventually("node-a leads", timeout: .seconds(30)) { a.isLeading }
+        try await eventually("node-a leads", timeout: .seconds(30)) { a.isLeading && a.role == true }
         // About 6 s of attempts at one every 200 ms: far longer than renewDeadline (1.5 s).
         fixture.server.failNext(count: 30, status: 500, pathContaining: "/leases/\(ElectionFixture.leaseName)")
         try await eventually("node-a steps down", timeout: .seconds(30)) { !a.isLeading && a.role == false }
-        try await eventually("node-a leads again", timeout: .seconds(30)) { a.isLeading }
+        try await eventually("node-a leads again", timeout: .seconds(30)) { a.isLeading && a.role == true }
         #expect(a.roles == [false, true, false, true])
         // Nobody else took it meanwhile, so the same holder renewed: no new transition.
         #expect(fixture.spec("holderIdentity") == "node-a" && fixture.spec("leaseTransitions") == "0")
@@ -171,7 +173,7 @@ struct LeaseElectorIntegrationTests {
         // The client would wait a minute; only the elector's own deadline can end the role in time.
         let fixture = try await ElectionFixture(requestTimeout: .seconds(60))
         let a = fixture.start("node-a")
-        try await eventually("node-a leads", timeout: .seconds(30)) { a.isLeading }
+        try await eventually("node-a leads", timeout: .seconds(30)) { a.isLeading && a.role == true }
         fixture.server.delayResponses(.seconds(60))
         try await eventually("node-a steps down while the server hangs", timeout: .seconds(30)) {
             !a.isLeading && a.role == false

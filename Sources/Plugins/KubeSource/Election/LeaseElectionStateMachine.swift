@@ -99,6 +99,9 @@ public struct LeaseElectionStateMachine: Sendable {
         case waiting
         case getting
         case writing
+        /// Shutting down: reading the Lease before releasing it (a write was in flight, or the release lost a race).
+        case releaseReading
+        /// Shutting down: the release is in flight.
         case releasing
         case finished
     }
@@ -118,6 +121,10 @@ public struct LeaseElectionStateMachine: Sendable {
     private var reportedHolder: String?
     /// The last failure, for the step-down reason.
     private var lastFailure: String?
+    /// The deadline of the whole release (every request after ``Event/shutdown``).
+    private var releaseDeadline: ContinuousClock.Instant?
+    /// Whether the Lease was read again during the shutdown (it is read at most once).
+    private var releaseReread = false
 
     /// A machine that does not lead and has not seen the Lease.
     public init(configuration: Configuration) {
@@ -175,6 +182,7 @@ public struct LeaseElectionStateMachine: Sendable {
 
         case (.writing, .wrote(let lease)):
             observe(lease, now: now)
+            reportedHolder = lease.spec.holder
             if lease.spec.holder == configuration.identity, let start = attemptStart,
                now < start + configuration.renewDeadline {
                 // The write reached the server after `start`, so every follower sees the change after `start`
@@ -197,8 +205,23 @@ public struct LeaseElectionStateMachine: Sendable {
             phase = .finished
             actions.append(.finish)
 
+        case (.releasing, .writeConflict) where !releaseReread:
+            // The resourceVersion was stale (a renewal cancelled by the shutdown may still have been applied):
+            // read the Lease once more and release that version if it is still ours.
+            releaseReread = true
+            phase = .releaseReading
+            actions.append(.get(deadline: releaseDeadline ?? now + configuration.renewDeadline))
+
         case (.releasing, .writeConflict), (.releasing, .writeFailed):
             // Someone else wrote it, or the server is unreachable: the Lease expires on its own.
+            phase = .finished
+            actions.append(.finish)
+
+        case (.releaseReading, .gotLease(let lease)):
+            observe(lease, now: now)
+            release(now: now, wallClock: wallClock, into: &actions)
+
+        case (.releaseReading, .leaseNotFound), (.releaseReading, .getFailed):
             phase = .finished
             actions.append(.finish)
 
@@ -271,15 +294,30 @@ public struct LeaseElectionStateMachine: Sendable {
 
     /// Shutdown: stop leading first (nothing may be allocated while the release is in flight), then release the
     /// Lease if this lbd holds it (client-go `release()`: holder "", leaseDurationSeconds 1, transitions kept).
+    /// client-go releases with the record it last saw; when a write was in flight its outcome is unknown (a
+    /// takeover or renewal may have been applied), so the Lease is read first.
     private mutating func shutdown(now: ContinuousClock.Instant, wallClock: Date) -> [Action] {
         var actions: [Action] = []
-        if phase == .releasing { return [] }
+        if phase == .releasing || phase == .releaseReading { return [] }
         if isLeading { stopLeading("shutting down", into: &actions) }
+        releaseDeadline = now + configuration.renewDeadline
+        if phase == .writing {
+            releaseReread = true
+            phase = .releaseReading
+            actions.append(.get(deadline: now + configuration.renewDeadline))
+            return actions
+        }
+        release(now: now, wallClock: wallClock, into: &actions)
+        return actions
+    }
+
+    /// Releases the Lease last seen if this lbd holds it; finishes otherwise.
+    private mutating func release(now: ContinuousClock.Instant, wallClock: Date, into actions: inout [Action]) {
         guard let lease = observed, lease.spec.holder == configuration.identity,
               let version = lease.metadata.resourceVersion, !version.isEmpty else {
             phase = .finished
             actions.append(.finish)
-            return actions
+            return
         }
         var release = lease
         let wall = MicroTime(wallClock)
@@ -289,8 +327,8 @@ public struct LeaseElectionStateMachine: Sendable {
         release.spec.renewTime = wall
         release.spec.leaseTransitions = lease.spec.leaseTransitions ?? 0
         phase = .releasing
-        actions.append(.update(release, resourceVersion: version, deadline: now + configuration.renewDeadline))
-        return actions
+        actions.append(.update(release, resourceVersion: version,
+                               deadline: releaseDeadline ?? now + configuration.renewDeadline))
     }
 
     private mutating func retryLater(now: ContinuousClock.Instant, into actions: inout [Action]) {

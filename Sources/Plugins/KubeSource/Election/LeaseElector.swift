@@ -43,14 +43,22 @@ public final class LeaseElector: Sendable {
     private let output: AsyncStream<Bool>.Continuation
     private let client: KubeClient
     private let configuration: Configuration
+    private let machineConfiguration: LeaseElectionStateMachine.Configuration
     private let logger: Logger
     /// The instant the leader's role ends unless renewed; nil when not leading.
     private let leadingUntil = Mutex<ContinuousClock.Instant?>(nil)
 
     /// Creates an elector; nothing runs until ``run()``.
+    ///
+    /// A configuration without `retryPeriod < renewDeadline < leaseDuration` or with an empty identity is a
+    /// programming error (the plugin's configuration is checked when it is decoded) and traps.
     public init(client: KubeClient, configuration: Configuration, logger: Logger) {
         self.client = client
         self.configuration = configuration
+        machineConfiguration = .init(
+            namespace: configuration.namespace, name: configuration.name, identity: configuration.identity,
+            leaseDuration: configuration.leaseDuration, renewDeadline: configuration.renewDeadline,
+            retryPeriod: configuration.retryPeriod)
         var logger = logger
         logger[metadataKey: "lease"] = "\(configuration.namespace)/\(configuration.name)"
         logger[metadataKey: "identity"] = "\(configuration.identity)"
@@ -77,10 +85,7 @@ public final class LeaseElector: Sendable {
     private var path: String { KubeLease.path(namespace: configuration.namespace, name: configuration.name) }
 
     private func loop() async {
-        var machine = LeaseElectionStateMachine(configuration: .init(
-            namespace: configuration.namespace, name: configuration.name, identity: configuration.identity,
-            leaseDuration: configuration.leaseDuration, renewDeadline: configuration.renewDeadline,
-            retryPeriod: configuration.retryPeriod))
+        var machine = LeaseElectionStateMachine(configuration: machineConfiguration)
         var event = LeaseElectionStateMachine.Event.tick
         var shuttingDown = false
         while true {
