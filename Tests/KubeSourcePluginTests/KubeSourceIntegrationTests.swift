@@ -37,11 +37,11 @@ struct KubeSourceFixture {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    func source(node: String, leaderElection: Bool = true) -> KubeSource {
+    func source(node: String, leaderElection: Bool = true, legacyConfigMap: String? = nil) -> KubeSource {
         var logger = Logger(label: "lbd.kubernetes.test")
         logger.logLevel = .warning
         let configuration = KubeSource.Configuration(
-            kubeconfig: "kubeconfig", namespace: "lbd-system",
+            kubeconfig: "kubeconfig", namespace: "lbd-system", legacyConfigMap: legacyConfigMap,
             leaderElection: .init(enabled: leaderElection, leaseDuration: GoDuration(seconds: 2),
                                   renewDeadline: GoDuration(nanoseconds: 1_500_000_000),
                                   retryPeriod: GoDuration(nanoseconds: 100_000_000)))
