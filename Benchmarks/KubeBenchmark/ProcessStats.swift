@@ -85,4 +85,4 @@ extension Duration {
 func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
 /// `12.3` (milliseconds with one decimal; two below 10).
-func ms(_ value: Double) -> String { String(format: value < 10 ? "%.2f" : "%.1f", value) }
+func ms(_ value: Double) -> String { String(format: abs(value) < 10 ? "%.2f" : "%.1f", value) }
