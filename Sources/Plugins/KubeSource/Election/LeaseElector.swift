@@ -139,7 +139,7 @@ public final class LeaseElector: Sendable {
         switch action {
         case .get(let deadline):
             do {
-                let lease = try await bounded(until: deadline) { [client, path] in
+                let lease = try await bounded("GET \(path)", until: deadline) { [client, path] in
                     try await client.get(path, as: KubeLease.self)
                 }
                 return .gotLease(lease)
@@ -150,12 +150,12 @@ public final class LeaseElector: Sendable {
                 return .getFailed("\(error)")
             }
         case .create(let lease, let deadline):
-            return await write(until: deadline) { [client, configuration] in
-                try await client.create(KubeLease.collectionPath(namespace: configuration.namespace),
-                                        body: try KubeClient.encode(lease))
+            let collection = KubeLease.collectionPath(namespace: configuration.namespace)
+            return await write("POST \(collection)", until: deadline) { [client] in
+                try await client.create(collection, body: try KubeClient.encode(lease))
             }
         case .update(let lease, _, let deadline):
-            return await write(until: deadline) { [client, path] in
+            return await write("PUT \(path)", until: deadline) { [client, path] in
                 try await client.update(path, body: try KubeClient.encode(lease))
             }
         default:
@@ -163,11 +163,11 @@ public final class LeaseElector: Sendable {
         }
     }
 
-    private func write(until deadline: ContinuousClock.Instant,
+    private func write(_ request: String, until deadline: ContinuousClock.Instant,
                        _ body: @escaping @Sendable () async throws -> [UInt8]) async
         -> LeaseElectionStateMachine.Event {
         do {
-            let bytes = try await bounded(until: deadline, body)
+            let bytes = try await bounded(request, until: deadline, body)
             return .wrote(try KubeClient.decode(KubeLease.self, from: bytes))
         } catch let error as KubeError where error.isConflict {
             logger.debug("the Lease changed before it could be written", metadata: ["error": "\(error)"])
@@ -180,20 +180,26 @@ public final class LeaseElector: Sendable {
 
     /// No answer before the deadline the state machine set for a request.
     struct DeadlineExceeded: Error, CustomStringConvertible {
-        var description: String { "no answer before the request's deadline" }
+        /// `GET /apis/…/leases/NAME`.
+        var request: String
+        /// How long the request was given.
+        var limit: Duration
+        var description: String { "\(request): no answer within \(limit)" }
     }
 
-    /// Runs `body`, cancelling it at `deadline` (so a hung API server cannot keep a stale leader leading).
-    private func bounded<T: Sendable>(until deadline: ContinuousClock.Instant,
+    /// Runs `body` (the `request`), cancelling it at `deadline`, so a hung API server cannot keep a stale leader
+    /// leading (client-go bounds each renewal by renewDeadline).
+    private func bounded<T: Sendable>(_ request: String, until deadline: ContinuousClock.Instant,
                                       _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
+        let limit = deadline - .now
+        return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }
             group.addTask {
                 try await Task.sleep(until: deadline, clock: .continuous)
                 return nil
             }
             defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else { throw DeadlineExceeded() }
+            guard let first = try await group.next(), let value = first else { throw DeadlineExceeded(request: request, limit: limit) }
             return value
         }
     }
