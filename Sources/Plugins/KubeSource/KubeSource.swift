@@ -76,10 +76,12 @@ public final class KubeSource: AddressSource, Plugin {
         (snapshots, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Whether this lbd allocates now: it holds the Lease, or leader election is off.
+    /// Whether this lbd allocates now: it holds the Lease (and its renew deadline has not passed), or leader
+    /// election is off. Checked before every write.
     public var isAllocating: Bool {
         guard configuration.leaderElection.enabled else { return true }
-        return state.withLock { $0.leading }
+        guard let elector = connection.withLock({ $0?.elector }) else { return false }
+        return elector.isLeading && state.withLock { $0.leading }
     }
 
     /// How many snapshots were published since the source was created.
