@@ -32,8 +32,8 @@ final class BenchCluster: Sendable {
     }
 
     /// Starts the server, seeds it, writes lbd's files and starts lbd (`binary`); `namespaces` are created for the
-    /// benchmark's Services.
-    static func start(lbd binary: String, namespaces: [String]) async throws -> BenchCluster {
+    /// benchmark's Services; `coalescing` is lbd's `coalescingDelay` in milliseconds.
+    static func start(lbd binary: String, namespaces: [String], coalescing: Int) async throws -> BenchCluster {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw BenchError("lbd is not at \(binary): build it with `swift build -c release --product lbd "
                              + "--scratch-path .build-release` or pass --lbd PATH")
@@ -45,7 +45,8 @@ final class BenchCluster: Sendable {
             .appendingPathComponent("lbd-kube-bench-\(UUID().uuidString.prefix(8).lowercased())")
         do {
             try seed(server, namespaces: namespaces)
-            try writeFiles(in: directory, kubeconfig: server.kubeconfig(token: token, namespace: systemNamespace))
+            try writeFiles(in: directory, kubeconfig: server.kubeconfig(token: token, namespace: systemNamespace),
+                           coalescing: coalescing)
             let lbd = try LabProcess(name: "lbd", command: [binary, "run", "--config",
                                                             directory.appendingPathComponent("lbd.yaml").path],
                                      logFile: directory.appendingPathComponent("lbd.log"))
@@ -77,7 +78,7 @@ final class BenchCluster: Sendable {
         ])
     }
 
-    private static func writeFiles(in directory: URL, kubeconfig: String) throws {
+    private static func writeFiles(in directory: URL, kubeconfig: String, coalescing: Int) throws {
         let plugins = directory.appendingPathComponent("plugins.d")
         try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
         func write(_ path: String, _ text: String) throws {
@@ -88,7 +89,7 @@ final class BenchCluster: Sendable {
             node:
               name: \(nodeName)
             pluginsDirectory: plugins.d
-            coalescingDelay: 10ms
+            coalescingDelay: \(coalescing)ms
             logLevel: warning
 
             """)

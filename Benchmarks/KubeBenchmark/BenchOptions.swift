@@ -1,5 +1,5 @@
 /// The command line: `lbd-kube-bench [--lbd PATH] [--runs N] [--pause MS] [--burst N] [--services N] [--connections N]
-/// [--keep]`.
+/// [--coalescing MS] [--keep]`.
 struct BenchOptions: Sendable {
     /// The lbd binary (a release build).
     var lbd = ".build-release/release/lbd"
@@ -11,19 +11,23 @@ struct BenchOptions: Sendable {
     var burst = 1000
     /// Figure 3: how many Services lbd watches when its memory is read (0 skips the figure).
     var services = 10_000
+    /// lbd's `coalescingDelay` in milliseconds.
+    var coalescing = 10
     /// How many connections the concurrent creates are spread over.
     var connections = 32
     /// Keep the temporary directory (lbd's files and log).
     var keep = false
 
     static let usage = """
-        usage: lbd-kube-bench [--lbd PATH] [--runs N] [--pause MS] [--burst N] [--services N] [--connections N] [--keep]
+        usage: lbd-kube-bench [--lbd PATH] [--runs N] [--pause MS] [--burst N] [--services N] [--connections N]
+                              [--coalescing MS] [--keep]
           --lbd PATH        the lbd binary, a release build (default .build-release/release/lbd)
           --runs N          figure 1: Services created one at a time (default 200)
           --pause MS        figure 1: milliseconds to wait after an address before the next Service (default 0)
           --burst N         figure 2: Services created at once (default 1000; 0 skips it)
           --services N      figure 3: Services watched when lbd's memory is read (default 10000; 0 skips it)
           --connections N   connections the concurrent creates are spread over (default 32)
+          --coalescing MS   lbd's coalescingDelay in milliseconds (default 10)
           --keep            keep the temporary directory with lbd's files and log
         """
 
@@ -46,6 +50,7 @@ struct BenchOptions: Sendable {
             case "--burst": burst = try number(flag, minimum: 0)
             case "--services": services = try number(flag, minimum: 0)
             case "--connections": connections = try number(flag, minimum: 1)
+            case "--coalescing": coalescing = try number(flag, minimum: 0)
             case "--keep": keep = true
             case "-h", "--help": throw BenchError(Self.usage)
             default: throw BenchError("unknown option \(flag)\n\(Self.usage)")

@@ -28,11 +28,13 @@ do {
     FileHandle.standardError.write(Data("\(error)\n".utf8))
     exit(2)
 }
-say("lbd-kube-bench \(ISO8601DateFormatter().string(from: Date())): lbd \(options.lbd); \(ProcessStats.loadAverage)")
+say("lbd-kube-bench \(ISO8601DateFormatter().string(from: Date())): lbd \(options.lbd), coalescingDelay "
+    + "\(options.coalescing)ms; \(ProcessStats.loadAverage)")
 let clusterStart = ContinuousClock.now
 let cluster: BenchCluster
 do {
-    cluster = try await BenchCluster.start(lbd: options.lbd, namespaces: Benchmark.namespaces)
+    cluster = try await BenchCluster.start(lbd: options.lbd, namespaces: Benchmark.namespaces,
+                                           coalescing: options.coalescing)
 } catch {
     FileHandle.standardError.write(Data("lbd-kube-bench: \(error)\n".utf8))
     exit(1)
