@@ -4,8 +4,8 @@ import LabKit
 import LBKernel
 
 /// lbd in the router lab's speaker namespace with the `kubernetes` source instead of the file source, driven by the
-/// API test server (issue 5): an IPAddressPool, a BGPPeer (metallb.io/v1beta2) naming the lab's router, a
-/// BGPAdvertisement in `lbd-system`, the Node `node-a`, and Services created with kubectl.
+/// API test server (issue 5): an IPAddressPool, a BGPPeer (metallb.io/v1beta2) naming the lab's router for each
+/// address family, a BGPAdvertisement in `lbd-system`, the Node `node-a`, and Services created with kubectl.
 ///
 /// The server runs in the test process on `127.0.0.1:<port>`; a `NamespaceForwarder` opens that same address inside
 /// the speaker's namespace, so lbd's kubeconfig is the server's own. Use it through `KubeBGPSpeaker.with`, which
@@ -28,23 +28,34 @@ final class KubeBGPSpeaker: Sendable {
     let kubectl: Kubectl
     /// lbd, its files written from an empty file-source policy that it does not read.
     let lbd: LBDSpeaker
+    /// The address families: a BGPPeer over each (the router's address of that family) and a pool address of each.
+    let families: [IPFamily]
 
-    private init(lab: NetworkLab, api: KubeTestServer, kubectl: Kubectl, lbd: LBDSpeaker) {
+    private init(lab: NetworkLab, api: KubeTestServer, kubectl: Kubectl, lbd: LBDSpeaker, families: [IPFamily]) {
         self.lab = lab
         self.api = api
         self.kubectl = kubectl
         self.lbd = lbd
+        self.families = families
     }
 
-    /// The pool: one address, `10.<lab's subnet>.100.10`, outside the lab's link, so the address a Service gets is
-    /// known.
-    var poolAddress: IPv4Address {
-        let octets = lab.router.ipv4.octets
-        return IPv4Address(octets[0], octets[1], 100, 10)
+    /// The pool's address of `family`, outside the lab's link so the address a Service gets is known:
+    /// `10.<lab's subnet>.100.10` or `fd00:<lab's subnet>:0:100::10`.
+    func poolAddress(_ family: IPFamily) -> IPAddress {
+        switch family {
+        case .ipv4:
+            let octets = lab.router.ipv4.octets
+            return .v4(IPv4Address(octets[0], octets[1], 100, 10))
+        case .ipv6:
+            return .v6(IPv6Address((lab.router.ipv6.value >> 64) << 64 | UInt128(0x100) << 64 | 0x10))
+        }
     }
+
+    /// The BGPPeer's name for the session over `family`.
+    static func peerName(_ family: IPFamily) -> String { family == .ipv4 ? "router-v4" : "router-v6" }
 
     /// The configuration objects, as a user would write them: the namespace, the Node, the pool, the router as a
-    /// BGPPeer (eBGP, lbd connects), and a BGPAdvertisement of the pool with a community.
+    /// BGPPeer per family (eBGP, lbd connects), and a BGPAdvertisement of the pool with a community.
     var manifests: String {
         """
         apiVersion: v1
@@ -59,17 +70,20 @@ final class KubeBGPSpeaker: Sendable {
         kind: IPAddressPool
         metadata: {name: lab, namespace: \(Self.namespace)}
         spec:
-          addresses: [\(poolAddress)/32]
+          addresses: [\(families.map { "\"\(poolAddress($0))/\($0.bitWidth)\"" }.joined(separator: ", "))]
         ---
-        apiVersion: metallb.io/v1beta2
-        kind: BGPPeer
-        metadata: {name: router, namespace: \(Self.namespace)}
-        spec:
-          myASN: \(LBDScenario.lbdASN)
-          peerASN: \(LBDScenario.routerASN)
-          peerAddress: \(lab.router.ipv4)
-          holdTime: 9s
-        ---
+        \(families.map { family in """
+            apiVersion: metallb.io/v1beta2
+            kind: BGPPeer
+            metadata: {name: \(Self.peerName(family)), namespace: \(Self.namespace)}
+            spec:
+              myASN: \(LBDScenario.lbdASN)
+              peerASN: \(LBDScenario.routerASN)
+              peerAddress: "\(lab.router.address(family))"
+              holdTime: 9s
+            ---
+
+            """ }.joined())\
         apiVersion: metallb.io/v1beta1
         kind: BGPAdvertisement
         metadata: {name: to-router, namespace: \(Self.namespace)}
@@ -92,10 +106,13 @@ final class KubeBGPSpeaker: Sendable {
         """
     }
 
-    /// A LoadBalancer Service `name` in `default` (TCP 80, IPv4, externalTrafficPolicy Cluster) and its
-    /// EndpointSlice with one ready endpoint on lbd's node: with no ready endpoint a Cluster service is announced
-    /// nowhere (metallb.md).
-    static func service(_ name: String) -> String {
+    /// A LoadBalancer Service `name` in `default` (TCP 80, externalTrafficPolicy Cluster; SingleStack IPv4, or
+    /// RequireDualStack with both families) and its EndpointSlice with one ready endpoint on lbd's node: with no
+    /// ready endpoint a Cluster service is announced nowhere (metallb.md).
+    ///
+    /// The cluster IPs are given, one per family, as a dual-stack cluster assigns them: the test server assigns only
+    /// an IPv4 one, and lbd (as MetalLB) rejects RequireDualStack without a cluster IP of each family.
+    func service(_ name: String) -> String {
         """
         apiVersion: discovery.k8s.io/v1
         kind: EndpointSlice
@@ -107,7 +124,7 @@ final class KubeBGPSpeaker: Sendable {
         endpoints:
         - addresses: [10.244.0.10]
           conditions: {ready: true, serving: true, terminating: false}
-          nodeName: \(nodeName)
+          nodeName: \(Self.nodeName)
         ports:
         - {port: 8080, protocol: TCP}
         ---
@@ -117,8 +134,10 @@ final class KubeBGPSpeaker: Sendable {
         spec:
           type: LoadBalancer
           externalTrafficPolicy: Cluster
-          ipFamilyPolicy: SingleStack
-          ipFamilies: [IPv4]
+          clusterIP: 10.96.200.10
+          clusterIPs: [\(families.map { $0 == .ipv4 ? "10.96.200.10" : "\"fd00:96::10\"" }.joined(separator: ", "))]
+          ipFamilyPolicy: \(families.count == 2 ? "RequireDualStack" : "SingleStack")
+          ipFamilies: [\(families.map { $0 == .ipv4 ? "IPv4" : "IPv6" }.joined(separator: ", "))]
           selector: {app: \(name)}
           ports:
           - {port: 80, targetPort: 8080, protocol: TCP}
@@ -126,9 +145,10 @@ final class KubeBGPSpeaker: Sendable {
         """
     }
 
-    /// Starts the server, the relay and kubectl, writes the objects and lbd's files, starts lbd, runs `body`, then
-    /// always stops the relay and the server.
-    static func with<T>(_ lab: NetworkLab, isolation: isolated (any Actor)? = #isolation,
+    /// Starts the server, the relay and kubectl, writes the objects (for `families`) and lbd's files, runs `body`,
+    /// then always stops the relay and the server.
+    static func with<T>(_ lab: NetworkLab, families: [IPFamily] = [.ipv4],
+                        isolation: isolated (any Actor)? = #isolation,
                         _ body: (KubeBGPSpeaker) async throws -> T) async throws -> T {
         let api = try KubeTestServer(tokens: [token: .full])
         try await api.start()
@@ -145,7 +165,7 @@ final class KubeBGPSpeaker: Sendable {
             try api.kubeconfig(token: token).write(to: lab.file("kubeconfig"), atomically: true, encoding: .utf8)
             let kubectl = try Kubectl(kubeconfig: lab.file("kubeconfig"), directory: lab.file("kubectl"))
             let lbd = try LBDSpeaker(lab: lab, nodeName: nodeName, policy: LBDPolicy(peers: [], services: []))
-            let speaker = KubeBGPSpeaker(lab: lab, api: api, kubectl: kubectl, lbd: lbd)
+            let speaker = KubeBGPSpeaker(lab: lab, api: api, kubectl: kubectl, lbd: lbd, families: families)
             try await kubectl.create("config", speaker.manifests)
             let plugins = lbd.directory.appendingPathComponent("plugins.d")
             try FileManager.default.removeItem(at: plugins.appendingPathComponent("files.yaml"))
@@ -172,7 +192,16 @@ final class KubeBGPSpeaker: Sendable {
     func waitForIngress(_ name: String, within limit: Duration = .seconds(30)) async throws -> [String] {
         try await poll("addresses in default/\(name)'s status.loadBalancer.ingress", within: limit,
                        every: .milliseconds(20), abortIf: { try lbd.requireRunning() },
-                       observe: { ingress(name) }, until: { !($0 ?? []).isEmpty },
-                       describe: { $0.map { "ingress \($0)" } ?? "no such Service" }) ?? []
+                       observe: { ingress(name) }, until: { !($0 ?? []).isEmpty }, describe: {
+            ($0.map { "ingress \($0)" } ?? "no such Service") + "; events: \(events(of: name))"
+        }) ?? []
+    }
+
+    /// The Events about Service `default/name`, `reason: message` (what `kubectl describe service` shows).
+    func events(of name: String) -> [String] {
+        api.objects(.events, namespace: "default").filter {
+            $0[path: ["involvedObject", "kind"]]?.stringValue == "Service"
+                && $0[path: ["involvedObject", "name"]]?.stringValue == name
+        }.map { "\($0["reason"]?.stringValue ?? "?"): \($0["message"]?.stringValue ?? "")" }
     }
 }

@@ -226,8 +226,17 @@ final class KubeLayer2Cluster: Sendable {
     func waitForIngress(_ name: String, within limit: Duration = .seconds(30)) async throws -> [String] {
         try await poll("addresses in default/\(name)'s status.loadBalancer.ingress", within: limit,
                        every: .milliseconds(20), abortIf: { try requireRunning() },
-                       observe: { ingress(name) }, until: { !($0 ?? []).isEmpty },
-                       describe: { $0.map { "ingress \($0)" } ?? "no such Service" }) ?? []
+                       observe: { ingress(name) }, until: { !($0 ?? []).isEmpty }, describe: {
+            ($0.map { "ingress \($0)" } ?? "no such Service") + "; events: \(events(of: name))"
+        }) ?? []
+    }
+
+    /// The Events about Service `default/name`, `reason: message` (what `kubectl describe service` shows).
+    func events(of name: String) -> [String] {
+        api.objects(.events, namespace: "default").filter {
+            $0[path: ["involvedObject", "kind"]]?.stringValue == "Service"
+                && $0[path: ["involvedObject", "name"]]?.stringValue == name
+        }.map { "\($0["reason"]?.stringValue ?? "?"): \($0["message"]?.stringValue ?? "")" }
     }
 
     /// Waits (bounded) until the status of every node in `live` (default: all) hears exactly the other nodes in
