@@ -31,8 +31,11 @@ extension KubeSourceE2E {
                     (TestService("shared-https").with(\.ports, [("TCP", 443)])
                         .annotated("metallb.io/allow-shared-ip", "web"), ["192.0.2.12"], "alpha"),
                     (TestService("unshared").with(\.ports, [("TCP", 443)]), ["192.0.2.13"], "alpha"),
+                    // The same key, but port 80 is taken on .12: no sharing.
+                    (TestService("shared-clash").annotated("metallb.io/allow-shared-ip", "web"), ["192.0.2.14"],
+                     "alpha"),
                     (TestService("prefer-dual").with(\.families, .dual(policy: "PreferDualStack")),
-                     ["192.0.2.14", "2001:db8::12"], "alpha"),
+                     ["192.0.2.17", "2001:db8::12"], "alpha"),
                 ]
                 for (service, expected, _) in cases {
                     try cluster.create(service)

@@ -67,6 +67,55 @@ extension KubeSourceE2E {
                     .map { "\($0.key): \($0.value) → \(all[$0.key] ?? [])" }
                 #expect(moved.isEmpty, "services that lost their address at the leader change: \(moved)")
                 #expect(atKill.count >= 20, "only \(atKill.count) services had addresses at the kill")
+
+                // The killed one comes back as a follower: nothing moves, the Lease stays.
+                try leader.start()
+                try cluster.create(TestService("after-rejoin"))
+                try await cluster.waitForIngress("after-rejoin")
+                try await leader.waitForLog("the restarted lbd following \(newHolder)") {
+                    $0.contains("leader is \(newHolder)")
+                }
+                try await leader.waitForLog("the restarted lbd seeing after-rejoin's address") {
+                    $0.contains("default/after-rejoin")
+                }
+                #expect(cluster.leaseHolder == newHolder, "the Lease moved to \(cluster.leaseHolder ?? "nobody")")
+                let final = cluster.allIngress()
+                let movedAgain = names.filter { final[$0] != all[$0] }
+                #expect(movedAgain.isEmpty, "services that moved when the old leader came back: \(movedAgain)")
+            }
+        }
+
+        /// While another holds the Lease, lbd only follows: it announces what Service status says (a Service with a
+        /// seeded status and a ready endpoint shows up in the log announcer's output) but gives no address to a
+        /// Service without one; once the Lease is released it takes it and allocates, around the seeded address.
+        @Test func anLBDThatDoesNotHoldTheLeaseAllocatesNothing() async throws {
+            try await withCluster { cluster in
+                try cluster.createPool("pair", ["192.0.2.10-192.0.2.11"])
+                try cluster.server.create(.leases, namespace: KubeCluster.namespace, [
+                    "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                    "metadata": ["name": .string(KubeCluster.leaseName), "namespace": .string(KubeCluster.namespace)],
+                    "spec": ["holderIdentity": "someone-else", "leaseDurationSeconds": 3600,
+                             "acquireTime": .string(microTime(Date())), "renewTime": .string(microTime(Date())),
+                             "leaseTransitions": 0],
+                ])
+                try cluster.create(TestService("a-new"))
+                try cluster.create(TestService("seeded").with(\.ingress, ["192.0.2.10"])
+                    .annotated("metallb.io/ip-allocated-from-pool", "pair"))
+                try cluster.createReadyEndpoint(for: "seeded", node: "node-a")
+                let lbd = try cluster.lbd("node-a")
+                try await lbd.waitForLog("the follower announcing the seeded address") { line in
+                    line.contains("+ default/seeded") && line.contains("192.0.2.10")
+                }
+                #expect(cluster.ingress("a-new").isEmpty, "a follower gave a-new \(cluster.ingress("a-new"))")
+                #expect(cluster.events("a-new").isEmpty, "a follower wrote events: \(cluster.eventSummary("a-new"))")
+                #expect(cluster.leaseHolder == "someone-else")
+
+                try cluster.server.patch(.leases, namespace: KubeCluster.namespace, name: KubeCluster.leaseName,
+                                         ["spec": ["holderIdentity": ""]])
+                let holder = try await cluster.waitForLeaseHolder()
+                #expect(holder.contains("node-a"), "the Lease went to \(holder)")
+                try await cluster.waitForIngress("a-new", equal: ["192.0.2.11"])
+                #expect(cluster.ingress("seeded") == ["192.0.2.10"], "seeded moved")
             }
         }
 
@@ -92,6 +141,15 @@ extension KubeSourceE2E {
             }
         }
     }
+}
+
+/// `date` as a Kubernetes MicroTime (RFC 3339, UTC, six fractional digits).
+func microTime(_ date: Date) -> String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"
+    return formatter.string(from: date)
 }
 
 /// The Lease's `spec.leaseTransitions` (0 when absent).

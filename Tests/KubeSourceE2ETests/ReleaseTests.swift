@@ -37,6 +37,31 @@ extension KubeSourceE2E {
             }
         }
 
+        /// A Service that stays pending while lbd reconciles again and again (20 other Services come and go) does
+        /// not flood the API: its AllocationFailed events are aggregated into at most a few Event objects.
+        @Test func aPendingServiceDoesNotFloodTheAPIWithEvents() async throws {
+            try await withCluster { cluster in
+                try cluster.createPool("one", ["192.0.2.1/32"])
+                try cluster.createPool("side", ["198.51.100.1/32"], autoAssign: false)
+                try cluster.lbd("node-a")
+                try cluster.create(TestService("holder"))
+                try await cluster.waitForIngress("holder", equal: ["192.0.2.1"])
+                try cluster.create(TestService("starved"))
+                try await cluster.waitForEvent("starved", reason: "AllocationFailed")
+                for round in 0..<20 {
+                    let name = "churn-\(round)"
+                    try cluster.create(TestService(name).annotated("metallb.io/address-pool", "side"))
+                    try await cluster.waitForIngress(name, equal: ["198.51.100.1"])
+                    try cluster.deleteService(name)
+                }
+                try cluster.create(TestService("last").annotated("metallb.io/address-pool", "side"))
+                try await cluster.waitForIngress("last", equal: ["198.51.100.1"])
+                let failed = cluster.events("starved", reason: "AllocationFailed")
+                #expect(failed.count <= 3, "\(failed.count) AllocationFailed Event objects about starved")
+                #expect(cluster.ingress("starved").isEmpty)
+            }
+        }
+
         /// A Service that stops being a LoadBalancer (type changed to ClusterIP) releases its address too, and what
         /// lbd wrote is cleared (status and pool annotation), as MetalLB's `clearServiceState` does: else two
         /// Services show the same address.

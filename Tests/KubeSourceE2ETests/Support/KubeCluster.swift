@@ -149,6 +149,20 @@ final class KubeCluster: Sendable {
         try server.patch(.services, namespace: namespace, name: name, patch)
     }
 
+    /// Creates an EndpointSlice for a Service with one ready endpoint on `node`.
+    func createReadyEndpoint(for name: String, node: String, address: String = "10.244.0.5",
+                             namespace: String = serviceNamespace) throws {
+        try server.create(.endpointSlices, namespace: namespace, [
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": ["name": .string("\(name)-1"), "namespace": .string(namespace),
+                         "labels": ["kubernetes.io/service-name": .string(name)]],
+            "addressType": "IPv4",
+            "endpoints": [["addresses": [.string(address)], "nodeName": .string(node),
+                           "conditions": ["ready": true, "serving": true, "terminating": false]]],
+            "ports": [["name": "p0", "protocol": "TCP", "port": 80]],
+        ])
+    }
+
     /// The Service, or nil.
     func service(_ name: String, namespace: String = serviceNamespace) -> JSONValue? {
         server.object(.services, namespace: namespace, name: name)

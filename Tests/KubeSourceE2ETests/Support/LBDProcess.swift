@@ -126,6 +126,26 @@ final class LBDProcess: Sendable, CustomStringConvertible {
         log.split(separator: "\n", omittingEmptySubsequences: false).suffix(count).joined(separator: "\n")
     }
 
+    /// Waits (bounded) for a line of the current start's output matching `predicate` and returns it; throws at
+    /// once if lbd exits.
+    @discardableResult
+    func waitForLog(_ what: String, within limit: Duration = KubeCluster.wait,
+                    where predicate: @escaping (Substring) -> Bool) async throws -> String {
+        guard current != nil else { throw LabError("\(self) was not started") }
+        return try await poll("\(what) in the log of \(self)", within: limit, every: .milliseconds(50),
+                              abortIf: { try requireRunning() }) { () -> String? in
+            currentStartLog.split(separator: "\n").first(where: predicate).map(String.init)
+        }
+    }
+
+    /// The output of the current start only.
+    var currentStartLog: String {
+        let starts = state.withLock { $0.starts }
+        let text = log
+        guard let marker = text.range(of: "--- start \(starts)\n") else { return "" }
+        return String(text[marker.upperBound...])
+    }
+
     /// Output lines containing `text`.
     func logLines(containing text: String) -> [Substring] {
         log.split(separator: "\n").filter { $0.contains(text) }
