@@ -103,4 +103,24 @@ struct KubeLayer2LabTests {
             for name in live { try cluster.node(name).requireRunning() }
         }
     }
+
+    /// MetalLB elects one owner per Service, keyed on its first address: the IPv4 one here.
+    @Test("a RequireDualStack Service from the dual pool: both addresses in its status, ARP and NDP answered by the expected owner of its first address alone")
+    func dualStackService() async throws {
+        try await withKubeLayer2Cluster(first: "n1") { cluster in
+            let lab = cluster.lab
+            let (v4, v6) = KubeLayer2Cluster.dual
+            let owner = lab.node(ExpectedOwner.ranking(of: Layer2Lab.nodeNames, for: "\(v4)")[0])
+            try await cluster.kubectl.create("dual", KubeLayer2Cluster.service("dual", endpointNode: "n1", pool: "dual",
+                                                                             dualStack: true))
+            let ingress = try await cluster.waitForIngress("dual")
+            #expect(lab.holds(ingress == ["\(v4)", "\(v6)"]), "status.loadBalancer.ingress: \(ingress)")
+            try await cluster.waitForOwner(owner.name, of: "default/dual")
+            try await cluster.waitForARP(v4, answeredOnlyBy: owner)
+            try await cluster.waitForNDP(v6, answeredOnlyBy: owner)
+            let ndp = try await NeighborQueries.ndisc6(lab, from: lab.client, v6)
+            #expect(lab.holds(Layer2Cluster.only(owner, in: ndp)), "ndisc6 heard \(ndp)")
+            try cluster.requireRunning()
+        }
+    }
 }

@@ -38,10 +38,12 @@ final class KubeLayer2Cluster: Sendable {
 
     /// The address of the second pool, `more`, which Services ask for with the `metallb.io/address-pool` annotation.
     static let second = IPv4Address(10, 97, 0, 101)
+    /// The addresses of the dual-stack pool, `dual`, asked for with the annotation too.
+    static let dual = (IPv4Address(10, 97, 0, 102), IPv6Address("fd00:97::102")!)
 
     /// The configuration objects, as a user would write them: the namespace, the three Nodes, a pool of the lab's
-    /// IPv4 VIP alone (so the address a Service gets is known), a pool `more` of `second`, and an L2Advertisement of
-    /// both.
+    /// IPv4 VIP alone (so the address a Service gets is known), pools `more` of `second` and `dual` of `dual`, and
+    /// an L2Advertisement of the three.
     static let manifests = """
         apiVersion: v1
         kind: Namespace
@@ -63,10 +65,17 @@ final class KubeLayer2Cluster: Sendable {
           autoAssign: false
         ---
         apiVersion: metallb.io/v1beta1
+        kind: IPAddressPool
+        metadata: {name: dual, namespace: \(namespace)}
+        spec:
+          addresses: [\(dual.0)/32, "\(dual.1)/128"]
+          autoAssign: false
+        ---
+        apiVersion: metallb.io/v1beta1
         kind: L2Advertisement
         metadata: {name: lan, namespace: \(namespace)}
         spec:
-          ipAddressPools: [vips, more]
+          ipAddressPools: [vips, more, dual]
 
         """
 
@@ -83,10 +92,12 @@ final class KubeLayer2Cluster: Sendable {
     }
 
     /// A LoadBalancer Service `name` in `default` (UDP to the echo servers' port, IPv4, externalTrafficPolicy
-    /// Cluster; from `pool` when given, with the `metallb.io/address-pool` annotation) and its EndpointSlice with one
-    /// ready endpoint on `endpointNode`: with no ready endpoint anywhere a Cluster service is announced nowhere
-    /// (metallb.md).
-    static func service(_ name: String, endpointNode: String, pool: String? = nil) -> String {
+    /// Cluster; from `pool` when given, with the `metallb.io/address-pool` annotation; RequireDualStack with
+    /// `dualStack`) and its EndpointSlice with one ready endpoint on `endpointNode`: with no ready endpoint anywhere a
+    /// Cluster service is announced nowhere (metallb.md). A dual-stack Service names its cluster IPs, one per family,
+    /// as a dual-stack cluster assigns them (the test server assigns only an IPv4 one).
+    static func service(_ name: String, endpointNode: String, pool: String? = nil, dualStack: Bool = false)
+        -> String {
         """
         apiVersion: discovery.k8s.io/v1
         kind: EndpointSlice
@@ -111,8 +122,15 @@ final class KubeLayer2Cluster: Sendable {
         spec:
           type: LoadBalancer
           externalTrafficPolicy: Cluster
-          ipFamilyPolicy: SingleStack
-          ipFamilies: [IPv4]
+        \(dualStack ? """
+              clusterIP: 10.96.200.20
+              clusterIPs: [10.96.200.20, "fd00:96::20"]
+              ipFamilyPolicy: RequireDualStack
+              ipFamilies: [IPv4, IPv6]
+            """ : """
+              ipFamilyPolicy: SingleStack
+              ipFamilies: [IPv4]
+            """)
           selector: {app: \(name)}
           ports:
           - {port: \(Layer2Lab.echoPort), protocol: UDP}
@@ -262,6 +280,15 @@ final class KubeLayer2Cluster: Sendable {
                        every: .milliseconds(50),
                        observe: { try await NeighborQueries.arping(lab, from: lab.client, address, count: 1) },
                        until: { $0 == [owner.mac] })
+    }
+
+    /// Waits (bounded) until ndisc6 from the client hears exactly `owner` for `address`.
+    func waitForNDP(_ address: IPv6Address, answeredOnlyBy owner: LabHost,
+                    within limit: Duration = .seconds(30)) async throws {
+        try await poll("ndisc6 \(address) from the client to hear only \(owner)", within: limit,
+                       every: .milliseconds(50),
+                       observe: { try await NeighborQueries.ndisc6(lab, from: lab.client, address) },
+                       until: { !$0.isEmpty && $0.allSatisfy { $0 == owner.mac } })
     }
 
     /// Waits (bounded) until no node's status lists `service`.
