@@ -67,6 +67,35 @@ extension KubeSourceE2E {
             }
         }
 
+        /// Pools pinned by `serviceAllocation` (namespaces, namespace selectors, service selectors, priority) are
+        /// tried before the generic ones, only for the Services they match; `avoidBuggyIPs` skips .0 and .255.
+        @Test func pinnedPoolsAndBuggyIPs() async throws {
+            try await withCluster { cluster in
+                try cluster.createNamespace("team-a")
+                try cluster.createNamespace("team-b", labels: ["tier": "gold"])
+                try cluster.createPool("general", ["192.0.2.0/24"], spec: ["avoidBuggyIPs": true])
+                try cluster.createPool("for-team-a", ["198.51.100.10-198.51.100.11"],
+                                       spec: ["serviceAllocation": ["priority": 1, "namespaces": ["team-a"]]])
+                try cluster.createPool("for-gold", ["198.51.100.20-198.51.100.21"], spec: [
+                    "serviceAllocation": ["priority": 2,
+                                          "namespaceSelectors": [["matchLabels": ["tier": "gold"]]]]])
+                try cluster.createPool("for-db", ["198.51.100.30-198.51.100.31"], spec: [
+                    "serviceAllocation": ["serviceSelectors": [["matchLabels": ["app": "db"]]]]])
+                try cluster.lbd("node-a")
+                let cases: [(namespace: String, name: String, labels: [String: String], ingress: String, pool: String)] = [
+                    ("default", "plain", [:], "192.0.2.1", "general"),
+                    ("team-a", "api", [:], "198.51.100.10", "for-team-a"),
+                    ("team-b", "api", [:], "198.51.100.20", "for-gold"),
+                    ("default", "database", ["app": "db"], "198.51.100.30", "for-db"),
+                ]
+                for c in cases {
+                    try cluster.create(TestService(c.name).with(\.namespace, c.namespace).with(\.labels, c.labels))
+                    try await cluster.waitForIngress(c.name, equal: [c.ingress], namespace: c.namespace)
+                    try await cluster.waitForAllocatedPool(c.name, c.pool, namespace: c.namespace)
+                }
+            }
+        }
+
         /// Requests lbd cannot honour get a Warning and no address: spec.loadBalancerIP and the annotation together
         /// (LoadBalancerFailed), an address outside every pool or taken without a sharing key (AllocationFailed),
         /// RequireDualStack with one cluster IP (`not enough clusterips`).

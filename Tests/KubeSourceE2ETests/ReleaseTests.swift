@@ -62,6 +62,28 @@ extension KubeSourceE2E {
             }
         }
 
+        /// What lbd wrote, undone by someone else (status emptied, pool annotation removed), is written again with
+        /// the same address.
+        @Test func aClearedStatusIsWrittenAgain() async throws {
+            try await withCluster { cluster in
+                try cluster.createPool("main", ["192.0.2.10-192.0.2.19"])
+                try cluster.lbd("node-a")
+                try cluster.create(TestService("first"))
+                try await cluster.waitForIngress("first", equal: ["192.0.2.10"])
+                try cluster.create(TestService("second"))
+                try await cluster.waitForIngress("second", equal: ["192.0.2.11"])
+                let cleared = try cluster.server.patch(.services, namespace: KubeCluster.serviceNamespace,
+                                                       name: "second", ["status": ["loadBalancer": ["ingress": .null]]],
+                                                       status: true)
+                #expect(KubeCluster.ingress(of: cleared).isEmpty, "the status was not cleared: \(cleared.serialized)")
+                try await cluster.waitForIngress("second", equal: ["192.0.2.11"])
+                try cluster.patchService("second",
+                                         ["metadata": ["annotations": ["metallb.io/ip-allocated-from-pool": .null]]])
+                try await cluster.waitForAllocatedPool("second", "main")
+                #expect(cluster.ingress("second") == ["192.0.2.11"])
+            }
+        }
+
         /// A Service that stops being a LoadBalancer (type changed to ClusterIP) releases its address too, and what
         /// lbd wrote is cleared (status and pool annotation), as MetalLB's `clearServiceState` does: else two
         /// Services show the same address.

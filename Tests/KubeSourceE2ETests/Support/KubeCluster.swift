@@ -108,10 +108,12 @@ final class KubeCluster: Sendable {
 
     // MARK: MetalLB configuration
 
-    /// Creates an IPAddressPool.
-    func createPool(_ name: String, _ addresses: [String], autoAssign: Bool = true) throws {
+    /// Creates an IPAddressPool; `spec` adds fields (`avoidBuggyIPs`, `serviceAllocation`).
+    func createPool(_ name: String, _ addresses: [String], autoAssign: Bool = true, spec more: JSONValue = [:])
+        throws {
         var spec: JSONValue = ["addresses": .array(addresses.map { .string($0) })]
         if !autoAssign { spec["autoAssign"] = false }
+        spec = spec.mergePatched(with: more)
         try server.create(.ipAddressPools, namespace: Self.namespace, [
             "apiVersion": "metallb.io/v1beta1", "kind": "IPAddressPool",
             "metadata": ["name": .string(name), "namespace": .string(Self.namespace)], "spec": spec,
@@ -147,6 +149,14 @@ final class KubeCluster: Sendable {
     /// Applies a merge patch to a Service.
     func patchService(_ name: String, _ patch: JSONValue, namespace: String = serviceNamespace) throws {
         try server.patch(.services, namespace: namespace, name: name, patch)
+    }
+
+    /// Creates a Namespace with `labels`.
+    func createNamespace(_ name: String, labels: [String: String] = [:]) throws {
+        var all = labels
+        all["kubernetes.io/metadata.name"] = name
+        try server.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace",
+                                        "metadata": ["name": .string(name), "labels": .object(all.mapValues { .string($0) })]])
     }
 
     /// Creates an EndpointSlice for a Service with one ready endpoint on `node`.

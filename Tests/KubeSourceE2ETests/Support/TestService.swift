@@ -21,6 +21,8 @@ struct TestService: Sendable {
     var type = "LoadBalancer"
     /// `spec.ports` as (protocol, port).
     var ports: [(proto: String, port: Int)] = [("TCP", 80)]
+    /// `metadata.labels`.
+    var labels: [String: String] = [:]
     /// `metadata.annotations`.
     var annotations: [String: String] = [:]
     /// The cluster IP families and policy.
@@ -77,6 +79,7 @@ struct TestService: Sendable {
         if let loadBalancerIP { spec["loadBalancerIP"] = .string(loadBalancerIP) }
         if let loadBalancerClass { spec["loadBalancerClass"] = .string(loadBalancerClass) }
         var metadata: JSONValue = ["name": .string(name), "namespace": .string(namespace)]
+        if !labels.isEmpty { metadata["labels"] = .object(labels.mapValues { .string($0) }) }
         if !annotations.isEmpty { metadata["annotations"] = .object(annotations.mapValues { .string($0) }) }
         var object: JSONValue = ["apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": spec]
         if !ingress.isEmpty {
