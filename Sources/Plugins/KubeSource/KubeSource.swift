@@ -143,6 +143,7 @@ public final class KubeSource: AddressSource, Plugin {
                 group.addTask { [self] in
                     for await _ in changes { publish(paths: paths) }
                 }
+                group.addTask { [self] in await reportUnlisted(paths: paths) }
                 // On cancellation the informers and the elector finish their streams; this ends the publishing loop.
                 group.addTask {
                     while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
@@ -170,6 +171,23 @@ public final class KubeSource: AddressSource, Plugin {
             }
         }
     }
+
+    /// Until every collection is listed, says every `unlistedReportInterval` which ones are missing and the usual
+    /// causes; nothing is allocated or announced meanwhile.
+    private func reportUnlisted(paths: KubeWatchedPaths) async {
+        while (try? await Task.sleep(for: Self.unlistedReportInterval)) != nil {
+            let missing = state.withLock { $0.objects?.unlisted(paths: paths) ?? [] }
+            if missing.isEmpty { return }
+            logger.error("""
+                still waiting to list \(missing.joined(separator: ", ")); nothing is allocated or announced until \
+                every collection is listed. Check that the metallb.io CRDs are installed and that lbd's RBAC allows \
+                list and watch (the list failures are logged above)
+                """)
+        }
+    }
+
+    /// How often the collections not listed yet are reported.
+    static let unlistedReportInterval = Duration.seconds(30)
 
     /// Builds and publishes a snapshot when every collection has been listed and a policy has been valid once.
     private func publish(paths: KubeWatchedPaths) {

@@ -58,9 +58,18 @@ struct KubeWatchedObjects: Sendable {
     }
 
     /// True once every collection has been listed once.
-    func synced(paths: KubeWatchedPaths) -> Bool {
-        services != nil && endpointSlices != nil && nodes != nil && namespaces != nil && secrets != nil
-            && legacy != nil && paths.metallb.allSatisfy { metallb[$0] != nil }
+    func synced(paths: KubeWatchedPaths) -> Bool { unlisted(paths: paths).isEmpty }
+
+    /// The paths of the collections not listed yet.
+    func unlisted(paths: KubeWatchedPaths) -> [String] {
+        var missing: [String] = []
+        if services == nil { missing.append(KubeWatchedPaths.services) }
+        if endpointSlices == nil { missing.append(KubeWatchedPaths.endpointSlices) }
+        if nodes == nil { missing.append(KubeWatchedPaths.nodes) }
+        if namespaces == nil { missing.append(KubeWatchedPaths.namespaces) }
+        if secrets == nil { missing.append(paths.secrets) }
+        if legacy == nil, let legacy = paths.legacy { missing.append(legacy) }
+        return missing + paths.metallb.filter { metallb[$0] == nil }
     }
 
     /// The snapshot builder's inputs, in a stable order.
