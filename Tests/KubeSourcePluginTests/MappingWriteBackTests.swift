@@ -30,6 +30,31 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: data) as? NSDictionary)
     }
 
+    @Test func aServiceNoLongerALoadBalancerHasItsStatusAndAnnotationClearedWithoutEvents() throws {
+        var object = try MappingFixtures.service("svc-basic")
+        object.spec.type = "ClusterIP"
+        object.status = ServiceStatus(loadBalancer: LoadBalancerStatus(ingress: [LoadBalancerIngress(ip: "192.168.10.3")]))
+        object.metadata.annotations[MetalLBAnnotation.ipAllocatedFromPool] = "pool-a"
+        let metallb = MetalLBObjects(namespace: "lbd-system")
+        let build = SnapshotBuilder().build(SnapshotInputs(services: [object], metallb: metallb), previousPolicy: .empty)
+        #expect(build.services[web] == .ignored(.notLoadBalancer), "kept for writing back")
+        #expect(build.snapshot?.services.isEmpty == true, "but not a service for the kernel")
+
+        var planner = WriteBackPlanner(node: "node-a", allocating: true)
+        let writes = planner.plan(report(), objects: [web: object], mappings: build.services)
+        #expect(writes == [ServiceWrite(id: web, resourceVersion: object.metadata.resourceVersion, ingress: [],
+                                        poolAnnotation: .remove)])
+        #expect(writes.first?.statusPatch() == #"{"status":{"loadBalancer":{"ingress":null}}}"#)
+
+        // Once cleared, the builder forgets it: a ClusterIP Service is not lbd's.
+        object.status = ServiceStatus()
+        object.metadata.annotations = [:]
+        #expect(SnapshotBuilder().build(SnapshotInputs(services: [object], metallb: metallb), previousPolicy: .empty)
+                    .services.isEmpty)
+        var follower = WriteBackPlanner(node: "node-b", allocating: false)
+        #expect(follower.plan(report(), objects: [web: object], mappings: build.services).isEmpty)
+    }
+
     @Test func aNewAllocationWritesStatusAnnotationAndOneEvent() throws {
         var (objects, mappings) = try world(["svc-basic"])
         objects[web]!.status = ServiceStatus()

@@ -274,14 +274,26 @@ struct ResourceStore: Sendable {
         let type = spec["type"]?.stringValue ?? "ClusterIP"
         spec["type"] = .string(type)
         if type != "ExternalName" {
-            if spec["clusterIP"] == nil {
-                let ip = "10.96.\(nextClusterIP / 256).\(nextClusterIP % 256)"
+            // As a dual-stack API server: the families asked for (both for a dual-stack policy), one cluster IP each.
+            let policy = spec["ipFamilyPolicy"]?.stringValue
+            let families = spec["ipFamilies"]?.arrayValue?.compactMap(\.stringValue)
+                ?? (policy == "RequireDualStack" || policy == "PreferDualStack" ? ["IPv4", "IPv6"] : ["IPv4"])
+            if let given = spec["clusterIPs"]?.arrayValue, let first = given.first, spec["clusterIP"] == nil {
+                spec["clusterIP"] = first
+            } else if spec["clusterIP"] == nil {
+                let number = nextClusterIP
                 nextClusterIP += 1
-                spec["clusterIP"] = .string(ip)
-                spec["clusterIPs"] = [.string(ip)]
+                let ips = families.map { family -> JSONValue in
+                    family == "IPv6" ? .string("fd00:96::\(String(number + 1, radix: 16))")
+                        : .string("10.96.\(number / 256).\(number % 256)")
+                }
+                spec["clusterIP"] = ips.first ?? .null
+                spec["clusterIPs"] = .array(ips)
+            } else if spec["clusterIPs"] == nil, let clusterIP = spec["clusterIP"] {
+                spec["clusterIPs"] = [clusterIP]
             }
-            if spec["ipFamilies"] == nil { spec["ipFamilies"] = ["IPv4"] }
-            if spec["ipFamilyPolicy"] == nil { spec["ipFamilyPolicy"] = "SingleStack" }
+            if spec["ipFamilies"] == nil { spec["ipFamilies"] = .array(families.map { .string($0) }) }
+            if spec["ipFamilyPolicy"] == nil { spec["ipFamilyPolicy"] = families.count > 1 ? "RequireDualStack" : "SingleStack" }
             if spec["sessionAffinity"] == nil { spec["sessionAffinity"] = "None" }
             if spec["internalTrafficPolicy"] == nil { spec["internalTrafficPolicy"] = "Cluster" }
         }

@@ -30,7 +30,8 @@ public struct SnapshotBuild: Sendable {
     /// The snapshot to publish, or nil when there is no valid policy yet (never publish an empty policy on an
     /// invalid configuration: the kernel would clear every address).
     public var snapshot: SourceSnapshot?
-    /// The services lbd is responsible for (handled and rejected), by id, for writing back.
+    /// The services lbd is responsible for (handled and rejected, and those no longer LoadBalancers that still
+    /// show an address or the pool annotation), by id, for writing back.
     public var services: [ServiceID: ServiceMapping]
     /// The objects skipped, and why.
     public var problems: [KubeObjectProblem]
@@ -83,7 +84,12 @@ public struct SnapshotBuilder: Sendable {
                 continue
             }
             switch mapping {
-            case .ignored: continue
+            case .ignored(let reason):
+                // No longer a LoadBalancer but still showing what was written for it: kept for writing back, so
+                // the status and the pool annotation are cleared (MetalLB's controller does the same).
+                let ingress = object.status.loadBalancer?.ingress ?? []
+                let annotated = object.metadata.annotations[MetalLBAnnotation.ipAllocatedFromPool] != nil
+                guard reason == .notLoadBalancer, !ingress.isEmpty || annotated else { continue }
             case .handled(let mapped):
                 services.append(mapped.service)
                 if !mapped.recorded.isEmpty { recorded[object.id] = mapped.recorded }

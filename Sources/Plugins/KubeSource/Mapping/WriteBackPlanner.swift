@@ -108,7 +108,11 @@ public struct WriteBackPlanner: Sendable {
             var current: Set<EventDescription> = []
             let desired: [IPAddress]?
             var pool: String?
+            var announceChange = true
             switch mapping {
+            case .ignored(.notLoadBalancer):
+                desired = []  // what was written while it was a LoadBalancer is cleared, without events
+                announceChange = false
             case .ignored:
                 continue
             case .rejected(let rejected):
@@ -141,7 +145,7 @@ public struct WriteBackPlanner: Sendable {
             if allocating, let desired {
                 let status = object.status.ingressIPs.compactMap(IPAddress.init)
                 let previous = planned[id] ?? status
-                if desired != previous {
+                if desired != previous, announceChange {
                     if !previous.isEmpty, !previous.allSatisfy(desired.contains) {
                         write.events.append(EventDescription(
                             .normal, EventDescription.Reason.clearAssignment,
