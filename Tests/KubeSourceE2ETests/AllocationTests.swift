@@ -102,7 +102,7 @@ extension KubeSourceE2E {
         @Test func impossibleRequestsGetAWarningAndNoAddress() async throws {
             try await withCluster { cluster in
                 try cluster.createPool("alpha", ["192.0.2.10-192.0.2.19"])
-                try cluster.lbd("node-a")
+                let lbd = try cluster.lbd("node-a")
                 try cluster.create(TestService("holder").with(\.loadBalancerIP, "192.0.2.12"))
                 try await cluster.waitForIngress("holder", equal: ["192.0.2.12"])
                 let cases: [(service: TestService, reason: String)] = [
@@ -121,6 +121,8 @@ extension KubeSourceE2E {
                     #expect(cluster.ingress(service.name).isEmpty,
                             "\(service.name) got \(cluster.ingress(service.name))")
                 }
+                // A request that is invalid in itself is also in lbd's log, naming the Service.
+                try await lbd.waitForLog("the rejection of both-requests") { $0.contains("Service default/both-requests: gets no address") }
                 try cluster.create(TestService("fine"))
                 try await cluster.waitForIngress("fine", equal: ["192.0.2.10"])
                 #expect(cluster.ingress("holder") == ["192.0.2.12"], "holder moved")

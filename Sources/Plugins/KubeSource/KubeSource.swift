@@ -195,7 +195,14 @@ public final class KubeSource: AddressSource, Plugin {
             state.objects.map { ($0, state.lastGoodPolicy, state.leading) }
         }), objects.synced(paths: paths) else { return }
         let build = builder.build(objects.inputs(paths: paths), previousPolicy: previous)
-        logNewProblems(build.problems)
+        // A Service whose request is invalid gets Warning events (written by the allocating lbd); the log says it too.
+        let rejections = build.services.values.compactMap { mapping -> KubeObjectProblem? in
+            guard case .rejected(let rejected) = mapping else { return nil }
+            let reasons = rejected.events.filter { $0.type == .warning }.map(\.message)
+            return KubeObjectProblem(kind: KubeService.kind, namespace: rejected.id.namespace, name: rejected.id.name,
+                                     message: "gets no address: " + reasons.joined(separator: "; "))
+        }
+        logNewProblems(build.problems + rejections)
         guard var snapshot = build.snapshot else {
             logger.error("the MetalLB configuration in namespace \(paths.namespace) is invalid and no valid one was seen yet; nothing is allocated or announced until it is fixed")
             return
