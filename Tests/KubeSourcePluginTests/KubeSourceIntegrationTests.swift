@@ -65,8 +65,7 @@ struct KubeSourceFixture {
     }
 
     func ingress(_ name: String) -> [String] {
-        let object = server.object(.services, namespace: "default", name: name)
-        return (object?[path: ["status", "loadBalancer", "ingress"]]?.arrayValue ?? []).compactMap { $0["ip"]?.stringValue }
+        server.serviceIngress(name: name) ?? []
     }
 
     func waitForIngress(_ name: String, _ condition: @escaping @Sendable ([String]) -> Bool = { !$0.isEmpty }) async throws -> [String] {
@@ -92,8 +91,7 @@ struct KubeSourceIntegrationTests {
             try await withTimeout(.seconds(30), waitingFor: "the pool annotation and the IPAllocated event") {
                 while fixture.server.object(.services, namespace: "default", name: "web")?[
                     path: ["metadata", "annotations", "metallb.io/ip-allocated-from-pool"]]?.stringValue != "pool"
-                    || !fixture.server.objects(.events, namespace: "default").contains(where: {
-                        $0["reason"]?.stringValue == "IPAllocated" }) {
+                    || fixture.server.serviceEvents(name: "web", reason: "IPAllocated").isEmpty {
                     try await Task.sleep(for: .milliseconds(10))
                 }
             }

@@ -39,3 +39,21 @@ extension KubeTestServer {
     /// The resourceVersion of the last write.
     public var resourceVersion: Int { state.withLock { $0.store.resourceVersion } }
 }
+
+extension KubeTestServer {
+    /// The addresses in `status.loadBalancer.ingress` of Service `namespace/name` (what `kubectl get svc` shows as
+    /// EXTERNAL-IP), or nil when there is no such Service.
+    public func serviceIngress(namespace: String = "default", name: String) -> [String]? {
+        guard let service = object(.services, namespace: namespace, name: name) else { return nil }
+        return (service[path: ["status", "loadBalancer", "ingress"]]?.arrayValue ?? []).compactMap { $0["ip"]?.stringValue }
+    }
+
+    /// The Events about Service `namespace/name`, of `reason` when given.
+    public func serviceEvents(namespace: String = "default", name: String, reason: String? = nil) -> [JSONValue] {
+        objects(.events, namespace: namespace).filter { event in
+            event[path: ["involvedObject", "kind"]]?.stringValue == "Service"
+                && event[path: ["involvedObject", "name"]]?.stringValue == name
+                && (reason == nil || event["reason"]?.stringValue == reason)
+        }
+    }
+}

@@ -110,8 +110,8 @@ final class KubeBGPSpeaker: Sendable {
     /// RequireDualStack with both families) and its EndpointSlice with one ready endpoint on lbd's node: with no
     /// ready endpoint a Cluster service is announced nowhere (metallb.md).
     ///
-    /// The cluster IPs are given, one per family, as a dual-stack cluster assigns them: the test server assigns only
-    /// an IPv4 one, and lbd (as MetalLB) rejects RequireDualStack without a cluster IP of each family.
+    /// The cluster IPs are given, one per family, as a dual-stack cluster assigns them: lbd (as MetalLB) rejects
+    /// RequireDualStack without a cluster IP of each family.
     func service(_ name: String) -> String {
         """
         apiVersion: discovery.k8s.io/v1
@@ -181,12 +181,7 @@ final class KubeBGPSpeaker: Sendable {
     }
 
     /// The addresses in Service `default/name`'s `status.loadBalancer.ingress`, or nil when there is no such Service.
-    func ingress(_ name: String) -> [String]? {
-        guard let service = api.object(.services, namespace: "default", name: name) else { return nil }
-        return (service[path: ["status", "loadBalancer", "ingress"]]?.arrayValue ?? []).compactMap {
-            $0["ip"]?.stringValue
-        }
-    }
+    func ingress(_ name: String) -> [String]? { api.serviceIngress(name: name) }
 
     /// Waits (bounded) until Service `default/name` has addresses in its status, and returns them.
     func waitForIngress(_ name: String, within limit: Duration = .seconds(30)) async throws -> [String] {
@@ -199,9 +194,6 @@ final class KubeBGPSpeaker: Sendable {
 
     /// The Events about Service `default/name`, `reason: message` (what `kubectl describe service` shows).
     func events(of name: String) -> [String] {
-        api.objects(.events, namespace: "default").filter {
-            $0[path: ["involvedObject", "kind"]]?.stringValue == "Service"
-                && $0[path: ["involvedObject", "name"]]?.stringValue == name
-        }.map { "\($0["reason"]?.stringValue ?? "?"): \($0["message"]?.stringValue ?? "")" }
+        api.serviceEvents(name: name).map { "\($0["reason"]?.stringValue ?? "?"): \($0["message"]?.stringValue ?? "")" }
     }
 }

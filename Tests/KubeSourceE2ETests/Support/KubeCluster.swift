@@ -209,11 +209,7 @@ final class KubeCluster: Sendable {
 
     /// The Events about a Service (core v1, matched by `involvedObject`), optionally only of `reason`.
     func events(_ name: String, reason: String? = nil, namespace: String = serviceNamespace) -> [JSONValue] {
-        server.objects(.events, namespace: namespace).filter { event in
-            event[path: ["involvedObject", "name"]]?.stringValue == name
-                && event[path: ["involvedObject", "kind"]]?.stringValue == "Service"
-                && (reason == nil || event["reason"]?.stringValue == reason)
-        }
+        server.serviceEvents(namespace: namespace, name: name, reason: reason)
     }
 
     /// `reason: message` of each Event about a Service, for failure messages.

@@ -95,7 +95,7 @@ final class KubeLayer2Cluster: Sendable {
     /// Cluster; from `pool` when given, with the `metallb.io/address-pool` annotation; RequireDualStack with
     /// `dualStack`) and its EndpointSlice with one ready endpoint on `endpointNode`: with no ready endpoint anywhere a
     /// Cluster service is announced nowhere (metallb.md). A dual-stack Service names its cluster IPs, one per family,
-    /// as a dual-stack cluster assigns them (the test server assigns only an IPv4 one).
+    /// as a dual-stack cluster assigns them.
     static func service(_ name: String, endpointNode: String, pool: String? = nil, dualStack: Bool = false)
         -> String {
         """
@@ -233,12 +233,7 @@ final class KubeLayer2Cluster: Sendable {
     }
 
     /// The addresses in Service `default/name`'s `status.loadBalancer.ingress`, or nil when there is no such Service.
-    func ingress(_ name: String) -> [String]? {
-        guard let service = api.object(.services, namespace: "default", name: name) else { return nil }
-        return (service[path: ["status", "loadBalancer", "ingress"]]?.arrayValue ?? []).compactMap {
-            $0["ip"]?.stringValue
-        }
-    }
+    func ingress(_ name: String) -> [String]? { api.serviceIngress(name: name) }
 
     /// Waits (bounded) until Service `default/name` has addresses in its status, and returns them.
     func waitForIngress(_ name: String, within limit: Duration = .seconds(30)) async throws -> [String] {
@@ -251,10 +246,7 @@ final class KubeLayer2Cluster: Sendable {
 
     /// The Events about Service `default/name`, `reason: message` (what `kubectl describe service` shows).
     func events(of name: String) -> [String] {
-        api.objects(.events, namespace: "default").filter {
-            $0[path: ["involvedObject", "kind"]]?.stringValue == "Service"
-                && $0[path: ["involvedObject", "name"]]?.stringValue == name
-        }.map { "\($0["reason"]?.stringValue ?? "?"): \($0["message"]?.stringValue ?? "")" }
+        api.serviceEvents(name: name).map { "\($0["reason"]?.stringValue ?? "?"): \($0["message"]?.stringValue ?? "")" }
     }
 
     /// Waits (bounded) until the status of every node in `live` (default: all) hears exactly the other nodes in

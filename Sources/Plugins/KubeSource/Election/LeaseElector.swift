@@ -11,39 +11,14 @@ import Synchronization
 ///
 /// Run it with ``run()``; read ``isLeading`` before every write that only the leader may make.
 public final class LeaseElector: Sendable {
-    /// Which Lease, who this lbd is, and the timing (client-go's `LeaderElectionConfig`).
-    public struct Configuration: Sendable, Hashable {
-        /// The Lease's namespace.
-        public var namespace: String
-        /// The Lease's name.
-        public var name: String
-        /// This lbd's identity (the node name, say), written as the Lease's `holderIdentity`.
-        public var identity: String
-        /// How long a Lease not seen changing stays its holder's; whole seconds (the Lease stores seconds).
-        public var leaseDuration: Duration
-        /// How long the leader keeps leading while it fails to renew; less than `leaseDuration`.
-        public var renewDeadline: Duration
-        /// How long between attempts to acquire or renew; less than `renewDeadline`.
-        public var retryPeriod: Duration
-
-        /// Creates a configuration; `retryPeriod < renewDeadline < leaseDuration` is required.
-        public init(namespace: String, name: String, identity: String, leaseDuration: Duration,
-                    renewDeadline: Duration, retryPeriod: Duration) {
-            self.namespace = namespace
-            self.name = name
-            self.identity = identity
-            self.leaseDuration = leaseDuration
-            self.renewDeadline = renewDeadline
-            self.retryPeriod = retryPeriod
-        }
-    }
+    /// Which Lease, who this lbd is, and the timing (client-go's `LeaderElectionConfig`): the machine's.
+    public typealias Configuration = LeaseElectionStateMachine.Configuration
 
     /// True while this lbd leads; yields the current value at every change (first value false, at once).
     public let roles: AsyncStream<Bool>
     private let output: AsyncStream<Bool>.Continuation
     private let client: KubeClient
     private let configuration: Configuration
-    private let machineConfiguration: LeaseElectionStateMachine.Configuration
     private let logger: Logger
     /// The instant the leader's role ends unless renewed; nil when not leading.
     private let leadingUntil = Mutex<ContinuousClock.Instant?>(nil)
@@ -55,10 +30,6 @@ public final class LeaseElector: Sendable {
     public init(client: KubeClient, configuration: Configuration, logger: Logger) {
         self.client = client
         self.configuration = configuration
-        machineConfiguration = .init(
-            namespace: configuration.namespace, name: configuration.name, identity: configuration.identity,
-            leaseDuration: configuration.leaseDuration, renewDeadline: configuration.renewDeadline,
-            retryPeriod: configuration.retryPeriod)
         var logger = logger
         logger[metadataKey: "lease"] = "\(configuration.namespace)/\(configuration.name)"
         logger[metadataKey: "identity"] = "\(configuration.identity)"
@@ -85,7 +56,7 @@ public final class LeaseElector: Sendable {
     private var path: String { KubeLease.path(namespace: configuration.namespace, name: configuration.name) }
 
     private func loop() async {
-        var machine = LeaseElectionStateMachine(configuration: machineConfiguration)
+        var machine = LeaseElectionStateMachine(configuration: configuration)
         var event = LeaseElectionStateMachine.Event.tick
         var shuttingDown = false
         while true {
