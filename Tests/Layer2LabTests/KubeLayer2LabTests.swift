@@ -59,6 +59,13 @@ struct KubeLayer2LabTests {
             let holder = cluster.leaseHolder
             #expect(lab.holds(holder == "n1" || holder?.hasPrefix("n1_") == true),
                     "the Lease is still n1's: \(holder ?? "no holder")")
+            // nodeAssigned for layer2 comes from the node that won the election, and from no other candidate.
+            let assigned = "announcing from node \"\(owner.name)\" with protocol \"layer2\""
+            let messages = { cluster.api.serviceEvents(name: "web", reason: "nodeAssigned").compactMap { $0["message"]?.stringValue } }
+            try await poll("the owner's nodeAssigned event", within: .seconds(30), every: .milliseconds(50),
+                           observe: { messages() }, until: { $0.contains(assigned) },
+                           describe: { "nodeAssigned events: \($0)" })
+            #expect(lab.holds(messages() == [assigned]), "nodeAssigned events: \(messages())")
 
             try await cluster.kubectl.run(["delete", "service", "web", "--namespace", "default"])
             #expect(lab.holds(cluster.ingress("web") == nil), "the Service is gone from the API")
