@@ -114,6 +114,7 @@ public final class KubeSource: AddressSource, Plugin {
         logger.info("watching \(kube.server) (\(kube.origin)); configuration from namespace \(namespace); \(role)")
 
         let (changes, changed) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let (rebuilds, rebuilt) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         await cancelWhenGracefulShutdown { [self] in
             await withDiscardingTaskGroup { group in
                 watch(KubeService.self, KubeWatchedPaths.services, client, group: &group, changed) { $0.services = $1 }
@@ -141,8 +142,13 @@ public final class KubeSource: AddressSource, Plugin {
                     }
                 }
                 group.addTask { [self] in
-                    for await _ in changes { publish(paths: paths) }
+                    for await _ in changes {
+                        publish(paths: paths)
+                        rebuilt.yield()
+                    }
+                    rebuilt.finish()
                 }
+                group.addTask { await HeapTrimmer.run(rebuilds: rebuilds) }
                 group.addTask { [self] in await reportUnlisted(paths: paths) }
                 // On cancellation the informers and the elector finish their streams; this ends the publishing loop.
                 group.addTask {
