@@ -18,6 +18,34 @@ import Testing
             metallb: try MappingFixtures.metallb(extra: extraCRDs))
     }
 
+    @Test func theCacheMapsAgainOnlyServicesWhoseVersionOrEndpointsChanged() throws {
+        var inputs = try inputs()
+        var cache = MappingCache()
+        let first = SnapshotBuilder().build(inputs, previousPolicy: nil, cache: &cache)
+        #expect(first.services == SnapshotBuilder().build(inputs).services, "a cached build is the same build")
+        #expect(cache.count == first.services.count + 3, "every mapped Service is cached, ignored ones too (not one that failed)")
+
+        // web's spec changes without a new resourceVersion (never happens in an API server): the cache answers.
+        let web = try #require(inputs.services.firstIndex { $0.metadata.name == "web" })
+        inputs.services[web].metadata.annotations["metallb.io/address-pool"] = "elsewhere"
+        let cached = SnapshotBuilder().build(inputs, previousPolicy: nil, cache: &cache)
+        #expect(cached.services == first.services)
+        // With a new resourceVersion it is mapped again.
+        inputs.services[web].metadata.resourceVersion = "999999"
+        let remapped = SnapshotBuilder().build(inputs, previousPolicy: nil, cache: &cache)
+        guard case .handled(let mapped) = remapped.services[ServiceID("default/web")] else {
+            Issue.record("web is not handled: \(String(describing: remapped.services[ServiceID("default/web")]))")
+            return
+        }
+        #expect(mapped.service.requestedPool == "elsewhere")
+        // Its endpoints changing maps it again too; a Service gone leaves the cache.
+        inputs.endpointSlices.removeAll()
+        inputs.services.removeAll { $0.metadata.name == "local" }
+        let moved = SnapshotBuilder().build(inputs, previousPolicy: nil, cache: &cache)
+        #expect(moved.snapshot?.services.first { $0.id.name == "web" }?.endpoints == .onNodes([]))
+        #expect(cache.count == first.services.count + 2)
+    }
+
     @Test func buildsOneSortedSnapshotWithRecordedAddresses() throws {
         let build = SnapshotBuilder().build(try inputs())
         let snapshot = try #require(build.snapshot)

@@ -46,6 +46,7 @@ public final class KubeSource: AddressSource, Plugin {
         var services: [ServiceID: KubeService] = [:]
         var mappings: [ServiceID: ServiceMapping] = [:]
         var planner: WriteBackPlanner
+        var mappingCache = MappingCache()
         var published = 0
 
         init(node: String) { planner = WriteBackPlanner(node: node, allocating: false) }
@@ -200,7 +201,8 @@ public final class KubeSource: AddressSource, Plugin {
         guard let (objects, previous, leading) = state.withLock({ state in
             state.objects.map { ($0, state.lastGoodPolicy, state.leading) }
         }), objects.synced(paths: paths) else { return }
-        let build = builder.build(objects.inputs(paths: paths), previousPolicy: previous)
+        var cache = state.withLock { $0.mappingCache }
+        let build = builder.build(objects.inputs(paths: paths), previousPolicy: previous, cache: &cache)
         // A Service whose request is invalid gets Warning events (written by the allocating lbd); the log says it too.
         let rejections = build.services.values.compactMap { mapping -> KubeObjectProblem? in
             guard case .rejected(let rejected) = mapping else { return nil }
@@ -219,6 +221,7 @@ public final class KubeSource: AddressSource, Plugin {
             if build.policyError == nil { $0.lastGoodPolicy = snapshot.policy }
             $0.services = services
             $0.mappings = build.services
+            $0.mappingCache = cache
             $0.published += 1
         }
         continuation.yield(snapshot)

@@ -59,6 +59,13 @@ public struct SnapshotBuilder: Sendable {
     /// - Parameter previousPolicy: the last valid policy, used (with fresh namespace labels) while the
     ///   configuration is invalid, as MetalLB keeps its last good configuration.
     public func build(_ inputs: SnapshotInputs, previousPolicy: Policy? = nil) -> SnapshotBuild {
+        var cache = MappingCache()
+        return build(inputs, previousPolicy: previousPolicy, cache: &cache)
+    }
+
+    /// Builds the snapshot as ``build(_:previousPolicy:)`` does, mapping again only the Services whose
+    /// resourceVersion or ready endpoints changed since the build that filled `cache`.
+    public func build(_ inputs: SnapshotInputs, previousPolicy: Policy?, cache: inout MappingCache) -> SnapshotBuild {
         var problems: [KubeObjectProblem] = []
         var policyError: ConfigError?
         var policy: Policy?
@@ -75,13 +82,25 @@ public struct SnapshotBuilder: Sendable {
         var services: [Service] = []
         var recorded: [ServiceID: [IPAddress]] = [:]
         var mappings: [ServiceID: ServiceMapping] = [:]
+        var reused = MappingCache()
+        reused.entries.reserveCapacity(inputs.services.count)
         for object in inputs.services {
             let mapping: ServiceMapping
-            do {
-                mapping = try mapper.map(object, endpoints: endpoints.endpoints(of: object.id))
-            } catch {
-                problems.append(error)
-                continue
+            let serving = endpoints.endpoints(of: object.id)
+            if let version = object.metadata.resourceVersion, let hit = cache.entries[object.id],
+               hit.resourceVersion == version, hit.endpoints == serving {
+                mapping = hit.mapping
+            } else {
+                do {
+                    mapping = try mapper.map(object, endpoints: serving)
+                } catch {
+                    problems.append(error)
+                    continue
+                }
+            }
+            if let version = object.metadata.resourceVersion {
+                reused.entries[object.id] = MappingCache.Entry(resourceVersion: version, endpoints: serving,
+                                                               mapping: mapping)
             }
             switch mapping {
             case .ignored(let reason):
@@ -97,6 +116,7 @@ public struct SnapshotBuilder: Sendable {
             }
             mappings[object.id] = mapping
         }
+        cache = reused
         services.sort { $0.id < $1.id }
         var nodes = inputs.nodes.map(\.node).sorted()
         if ignoreExcludeLabel {
@@ -107,4 +127,22 @@ public struct SnapshotBuilder: Sendable {
         }
         return SnapshotBuild(snapshot: snapshot, services: mappings, problems: problems, policyError: policyError)
     }
+}
+
+/// The mappings of the last build, by Service, reused while a Service's resourceVersion and ready endpoints stay
+/// the same: a change to one of 10,000 Services maps one again, not all of them.
+public struct MappingCache: Sendable {
+    struct Entry: Sendable {
+        var resourceVersion: String
+        var endpoints: Endpoints
+        var mapping: ServiceMapping
+    }
+
+    var entries: [ServiceID: Entry] = [:]
+
+    /// An empty cache.
+    public init() {}
+
+    /// How many mappings are held.
+    public var count: Int { entries.count }
 }
