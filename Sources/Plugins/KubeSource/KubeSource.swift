@@ -1,7 +1,7 @@
 import Foundation
 public import LBKernel
 import Logging
-public import ServiceLifecycle
+import ServiceLifecycle
 import Synchronization
 
 /// The Kubernetes address source (`plugin: kubernetes`): Services of type LoadBalancer get addresses from the
@@ -118,21 +118,7 @@ public final class KubeSource: AddressSource, Plugin {
         let (rebuilds, rebuilt) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         await cancelWhenGracefulShutdown { [self] in
             await withDiscardingTaskGroup { group in
-                watch(KubeService.self, KubeWatchedPaths.services, client, group: &group, changed) { $0.services = $1 }
-                watch(KubeEndpointSlice.self, KubeWatchedPaths.endpointSlices, client, group: &group, changed) {
-                    $0.endpointSlices = $1
-                }
-                watch(KubeNode.self, KubeWatchedPaths.nodes, client, group: &group, changed) { $0.nodes = $1 }
-                watch(KubeNamespace.self, KubeWatchedPaths.namespaces, client, group: &group, changed) {
-                    $0.namespaces = $1
-                }
-                watch(KubeSecret.self, paths.secrets, client, group: &group, changed) { $0.secrets = $1 }
-                for path in paths.metallb {
-                    watch(RawObject.self, path, client, group: &group, changed) { $0.metallb[path] = $1 }
-                }
-                if let legacy = paths.legacy {
-                    watch(RawObject.self, legacy, client, group: &group, changed) { $0.legacy = $1 }
-                }
+                watchAll(paths, client, group: &group, changed)
                 if let elector {
                     group.addTask { await elector.run() }
                     group.addTask { [self] in
@@ -162,6 +148,24 @@ public final class KubeSource: AddressSource, Plugin {
         connection.withLock { $0 = nil }
         try? await client.shutdown()
         logger.info("kubernetes source stopped")
+    }
+
+    /// Starts the informers of every watched collection.
+    private func watchAll(_ paths: KubeWatchedPaths, _ client: KubeClient, group: inout DiscardingTaskGroup,
+                          _ changed: AsyncStream<Void>.Continuation) {
+        watch(KubeService.self, KubeWatchedPaths.services, client, group: &group, changed) { $0.services = $1 }
+        watch(KubeEndpointSlice.self, KubeWatchedPaths.endpointSlices, client, group: &group, changed) {
+            $0.endpointSlices = $1
+        }
+        watch(KubeNode.self, KubeWatchedPaths.nodes, client, group: &group, changed) { $0.nodes = $1 }
+        watch(KubeNamespace.self, KubeWatchedPaths.namespaces, client, group: &group, changed) { $0.namespaces = $1 }
+        watch(KubeSecret.self, paths.secrets, client, group: &group, changed) { $0.secrets = $1 }
+        for path in paths.metallb {
+            watch(RawObject.self, path, client, group: &group, changed) { $0.metallb[path] = $1 }
+        }
+        if let legacy = paths.legacy {
+            watch(RawObject.self, legacy, client, group: &group, changed) { $0.legacy = $1 }
+        }
     }
 
     /// Starts an informer for `path` and a task that stores its snapshots with `store` and signals `changed`.

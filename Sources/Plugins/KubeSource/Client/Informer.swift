@@ -65,7 +65,7 @@ public final class Informer<Object: KubeObject>: Service, Sendable {
     /// Lists, watches and publishes until the task is cancelled or a graceful shutdown begins; then finishes
     /// ``snapshots``. Run it once.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown { [self] in await loop() }
+        await cancelWhenGracefulShutdown { [self] in await loop() }
     }
 
     private func loop() async {
