@@ -4,6 +4,7 @@
 // LeaseElectionStateMachine.swift    client-go's leader election rules as a pure struct: events in, actions out
 // LeaseElector.swift                 its async shell: GET/POST/PUT on the Lease, timers, `roles` and `isLeading`
 public import Foundation
+import LBKernel
 
 /// A `coordination.k8s.io/v1` Lease: who holds it, for how long, and when it was taken and last renewed.
 ///
@@ -136,7 +137,7 @@ public struct MicroTime: Codable, Hashable, Sendable, CustomStringConvertible {
         let (seconds, fraction) = microseconds.quotientAndRemainder(dividingBy: 1_000_000)
         let (wholeSeconds, micros) = fraction < 0 ? (seconds - 1, fraction + 1_000_000) : (seconds, fraction)
         let (days, secondOfDay) = Self.floorDivide(wholeSeconds, 86_400)
-        let (year, month, day) = Self.civil(fromDays: days)
+        let (year, month, day) = CivilCalendar.date(daysSinceEpoch: days)
         let text = String(format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%06lldZ", year, month, day,
                           secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60, micros)
         return text
@@ -186,7 +187,7 @@ public struct MicroTime: Codable, Hashable, Sendable, CustomStringConvertible {
         default:
             return nil
         }
-        let days = Self.days(fromCivil: year, month, day)
+        let days = CivilCalendar.days(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
         microseconds = seconds * 1_000_000 + micros
     }
@@ -210,27 +211,5 @@ public struct MicroTime: Codable, Hashable, Sendable, CustomStringConvertible {
     private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
         let (q, r) = a.quotientAndRemainder(dividingBy: b)
         return r < 0 ? (q - 1, r + b) : (q, r)
-    }
-
-    // Howard Hinnant's civil-from-days and days-from-civil (proleptic Gregorian calendar).
-    private static func civil(fromDays z: Int64) -> (Int64, Int64, Int64) {
-        let z = z + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 }
