@@ -138,7 +138,7 @@ final class EventRecorder: Sendable {
     }
 
     /// Waits until `pick` finds something in the events.
-    func wait<T: Sendable>(for what: String, within limit: Duration = .seconds(10),
+    func wait<T: Sendable>(for what: String, within limit: Duration = .seconds(30),
                            _ pick: @escaping @Sendable ([PeerSession.Event]) -> T?) async throws -> T {
         try await withTimeout(limit, waitingFor: what) { [self] in
             if let value = pick(recorded) { return value }
@@ -150,7 +150,7 @@ final class EventRecorder: Sendable {
     }
 
     /// Waits for the `count`th Established.
-    func waitForEstablished(count: Int = 1, within limit: Duration = .seconds(10)) async throws
+    func waitForEstablished(count: Int = 1, within limit: Duration = .seconds(30)) async throws
         -> PeerSession.Established {
         try await wait(for: "Established #\(count)", within: limit) { events in
             let all = events.compactMap { if case .established(let info) = $0 { info } else { nil } }
@@ -159,14 +159,14 @@ final class EventRecorder: Sendable {
     }
 
     /// Waits for the first down.
-    func waitForDown(within limit: Duration = .seconds(10)) async throws -> SessionDownReason {
+    func waitForDown(within limit: Duration = .seconds(30)) async throws -> SessionDownReason {
         try await wait(for: "the session to go down", within: limit) { events in
             events.lazy.compactMap { if case .down(let reason) = $0 { reason } else { nil } }.first
         }
     }
 
     /// Waits for the first ROUTE-REFRESH.
-    func waitForRouteRefresh(within limit: Duration = .seconds(10)) async throws -> AddressFamily {
+    func waitForRouteRefresh(within limit: Duration = .seconds(30)) async throws -> AddressFamily {
         try await wait(for: "a ROUTE-REFRESH event", within: limit) { events in
             events.lazy.compactMap { if case .routeRefresh(let family) = $0 { family } else { nil } }.first
         }
@@ -254,7 +254,7 @@ final class FakePeer: Sendable {
     var messages: [BGPMessage] { received.withLock { $0 } }
 
     /// Waits until a received message satisfies `matches`.
-    func waitForMessage(_ what: String, within limit: Duration = .seconds(10),
+    func waitForMessage(_ what: String, within limit: Duration = .seconds(30),
                         _ matches: @escaping @Sendable (BGPMessage) -> Bool) async throws -> BGPMessage {
         try await withTimeout(limit, waitingFor: what) { [self] in
             if let found = messages.first(where: matches) { return found }
