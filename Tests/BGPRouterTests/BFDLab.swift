@@ -79,11 +79,8 @@ final class BFDLab: Sendable {
         for process in processes.withLock({ $0 }) { process.stop(signal: SIGKILL) }
         _ = try? run("ip", "netns", "del", frrNamespace)
         _ = try? run("ip", "netns", "del", lbdNamespace)
-        if ProcessInfo.processInfo.environment["LBDT_KEEP"] == nil {
-            try? FileManager.default.removeItem(at: directory)
-        } else {
-            print("BFD lab kept: \(directory.path)")
-        }
+        LabTeardown.removeUnlessKept(directory)
+        if LabTeardown.keepsDirectories { print("BFD lab kept: \(directory.path)") }
     }
 
     // MARK: FRR's bfdd

@@ -229,7 +229,7 @@ struct HarnessRouterTests {
         let listed = try await Command.check(["ip", "netns", "list"]).stdout
         #expect(namespaces.count == 2 && namespaces.allSatisfy { !listed.contains($0) })
         #expect(pids.count == 1 && pids.allSatisfy { kill($0, 0) != 0 })
-        if ProcessInfo.processInfo.environment["LBDT_KEEP"] == nil {
+        if !LabTeardown.keepsDirectories {
             #expect(directory.map { !FileManager.default.fileExists(atPath: $0.path) } == true)
         }
     }

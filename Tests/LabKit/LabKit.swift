@@ -4,5 +4,7 @@
 // reaps it by pid; Command runs one to completion and returns its output (CommandResult); LabProcess is a
 // long-running one logging to a file; `poll` is the bounded wait every lab uses (LabTimeout says what was last seen;
 // LabError is what a lab could not do); Tools names the programs and the Debian packages that install them;
-// LBDBinary finds the lbd binary the tests run; LabGate lets one lab run at a time in the test process. Each lab
+// LBDBinary finds the lbd binary the tests run; LabGate lets one lab run at a time in the test process;
+// LabNamespaces and LabTeardown end a lab (processes, namespaces, directory); NamespaceForwarder opens a
+// loopback port inside lab namespaces; Kubectl runs kubectl against a kubeconfig. Each lab
 // (namespaces, addresses) lives in its own test target.

@@ -299,22 +299,14 @@ final class Layer2Lab: Sendable {
                 report += "--- \(node.name) status \(status.path):\n\(text)\n"
             }
         }
-        report += ProcessInfo.processInfo.environment["LBDT_KEEP"] == nil
-            ? "(set LBDT_KEEP=1 to keep \(directory.path))\n" : "(kept: \(directory.path))\n"
+        report += LabTeardown.keepHint(directory)
         FileHandle.standardError.write(Data(report.utf8))
     }
 
     /// Kills every process the lab started, deletes the namespaces and (unless `LBDT_KEEP` is set) the directory.
     /// Never throws: it is the cleanup path.
     func destroy() async {
-        let started = processes.withLock { $0 }
-        await withTaskGroup(of: Void.self) { group in
-            for process in started { group.addTask { await process.stop(SIGKILL, grace: .seconds(5)) } }
-        }
-        await LabNamespaces.delete([lan] + hosts.map(\.namespace))
-        if ProcessInfo.processInfo.environment["LBDT_KEEP"] == nil {
-            try? FileManager.default.removeItem(at: directory)
-        }
+        await LabTeardown.destroy(processes: processes.withLock { $0 }, namespaces: [lan] + hosts.map(\.namespace), directory: directory)
     }
 
     /// The pid of the test process that created `namespace`, when it is a Layer 2 lab's (`lbdl-<pid>x<random>-…`).
