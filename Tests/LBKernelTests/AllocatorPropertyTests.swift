@@ -55,7 +55,7 @@ struct AllocConfig: Equatable {
 
 /// A random world: a configuration, a set of services, and the allocator under test.
 struct AllocWorld {
-    var rng: AllocatorTestRNG
+    var rng: SplitMix64
     var config = AllocConfig()
     var services: [ServiceID: Service] = [:]
     var allocator = PoolAllocator()
@@ -66,7 +66,7 @@ struct AllocWorld {
     var recordsStatus: Bool
 
     init(seed: UInt64, recordsStatus: Bool) {
-        rng = AllocatorTestRNG(seed: seed)
+        rng = SplitMix64(seed: seed)
         self.recordsStatus = recordsStatus
     }
 

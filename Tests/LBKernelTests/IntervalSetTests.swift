@@ -103,7 +103,7 @@ import Testing
     /// Thousands of scattered intervals split chunks; every answer must match a plain sorted set.
     @Test(arguments: [1 as UInt64, 2, 3])
     func matchesAPlainSetUnderChurn(seed: UInt64) {
-        var rng = AllocatorTestRNG(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var set = IntervalSet()
         var plain = Set<UInt128>()
         for step in 0..<20_000 {
@@ -129,20 +129,5 @@ import Testing
         let expanded = set.intervals.flatMap { Array($0) }
         #expect(expanded == plain.sorted())
         for (a, b) in zip(set.intervals, set.intervals.dropFirst()) { #expect(a.upperBound + 1 < b.lowerBound) }
-    }
-}
-
-/// A small seeded generator (SplitMix64) for reproducible tests.
-struct AllocatorTestRNG: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -2,21 +2,8 @@ import LBKernel
 import Testing
 @testable import Layer2Plugin
 
-/// A seeded generator (SplitMix64, Steele, Lea & Flood 2014): the same seed gives the same inputs, so a failure
-/// reproduces.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// The fuzz tests draw from LBKernel's seeded generator, so a failure reproduces from its seed.
+extension SplitMix64 {
     /// A value in `0..<bound` (bound > 0).
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }

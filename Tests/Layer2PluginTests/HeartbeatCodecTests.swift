@@ -1,3 +1,4 @@
+import LBKernel
 import Testing
 @testable import Layer2Plugin
 
@@ -131,7 +132,7 @@ struct HeartbeatCodecTests {
     /// Random datagrams (some starting with the magic and version, to reach the deeper checks) never crash and
     /// are never accepted.
     @Test func randomBytesAreRejected() {
-        var generator = HeartbeatRandom(seed: 0x4C42_4448)
+        var generator = SplitMix64(seed: 0x4C42_4448)
         for round in 0..<20_000 {
             let length = Int.random(in: 0...400, using: &generator)
             var bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -145,7 +146,7 @@ struct HeartbeatCodecTests {
 
     /// Any change to a sealed datagram (octets changed, cut, extended) is rejected.
     @Test func mutatedSealedDatagramsAreNeverAccepted() {
-        var generator = HeartbeatRandom(seed: 7947)
+        var generator = SplitMix64(seed: 7947)
         for _ in 0..<20_000 {
             let name = String(repeating: "n", count: Int.random(in: 1...253, using: &generator))
             let heartbeat = Heartbeat(node: name, incarnation: generator.next(), sequence: generator.next(),

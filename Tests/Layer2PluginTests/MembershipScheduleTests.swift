@@ -1,3 +1,4 @@
+import LBKernel
 import Testing
 @testable import Layer2Plugin
 
@@ -18,7 +19,7 @@ struct MembershipScheduleTests {
 
     /// With the jitter factor drawn in 0.9...1.1, every gap stays within ±10 % and the mean stays near the interval.
     @Test func jitterStaysWithinTenPercent() {
-        var generator = HeartbeatRandom(seed: 42)
+        var generator = SplitMix64(seed: 42)
         let start = ContinuousClock.now
         var deadline = start
         for _ in 0..<10_000 {

@@ -1,3 +1,5 @@
+import LBKernel
+
 /// The delays between connection attempts to one peer: exponential from an initial delay to a cap, each jittered.
 ///
 /// Jitter follows RFC 4271 §10: each delay is multiplied by a random factor, uniform in 0.75...1.0 by default, so
@@ -68,22 +70,7 @@ public struct ConnectRetryBackoff: Hashable, Sendable {
     private mutating func jittered(_ delay: Duration) -> Duration {
         let range = configuration.jitter
         guard range.lowerBound < range.upperBound else { return delay * range.lowerBound }
-        let unit = Double(random.next() >> 11) / Double(1 << 53)
+        let unit = random.nextUnit()
         return delay * (range.lowerBound + unit * (range.upperBound - range.lowerBound))
-    }
-}
-
-/// SplitMix64, a small seedable generator (Steele, Lea, Flood 2014): enough for jitter, and a value type.
-struct SplitMix64: RandomNumberGenerator, Hashable, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

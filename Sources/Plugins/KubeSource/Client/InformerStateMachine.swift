@@ -1,5 +1,6 @@
 // InformerStateMachine: the list-then-watch protocol of one informer as a pure struct. Events in (list results,
 // watch events, stream ends, timers), actions out (list, watch, back off, publish); Informer.swift performs them.
+import LBKernel
 
 /// The protocol logic of an informer for one resource: list, then watch from the list's resource version.
 ///
@@ -303,22 +304,4 @@ public struct InformerStateMachine<Object: Sendable>: Sendable {
         publishPending = false
         return .publish(store)
     }
-}
-
-/// A small seeded generator for back-off jitter (reproducible in tests).
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A number in [0, 1).
-    mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
