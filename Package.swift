@@ -221,6 +221,7 @@ let package = Package(
             name: "Layer2PluginTests",
             dependencies: [
                 "Layer2Plugin",
+                "LabKit",
                 "LBKernel",
                 "LBKernelTestKit",
                 .product(name: "Crypto", package: "swift-crypto"),

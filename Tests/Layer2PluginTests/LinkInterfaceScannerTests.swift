@@ -17,10 +17,10 @@ struct LinkInterfaceScannerTests {
         try await LinkTestNamespace.with { pair in
             let n = pair.number
             let bridge = "lk\(n)br", member = "lk\(n)c", peer = "lk\(n)d", interfaceA = pair.interfaceA
-            try pair.ip(pair.a, "link", "add", bridge, "type", "bridge")
-            try pair.ip(pair.a, "link", "add", member, "type", "veth", "peer", "name", peer)
-            try pair.ip(pair.a, "link", "set", member, "master", bridge)
-            try pair.ip(pair.a, "link", "set", peer, "arp", "off", "up")
+            try await pair.ip(pair.a, "link", "add", bridge, "type", "bridge")
+            try await pair.ip(pair.a, "link", "add", member, "type", "veth", "peer", "name", peer)
+            try await pair.ip(pair.a, "link", "set", member, "master", bridge)
+            try await pair.ip(pair.a, "link", "set", peer, "arp", "off", "up")
 
             // The link-local address comes once the kernel has processed the carrier change: scan until it is there.
             let clock = ContinuousClock()
@@ -35,7 +35,7 @@ struct LinkInterfaceScannerTests {
             #expect(interfaces.map(\.index) == interfaces.map(\.index).sorted())
 
             let a = try #require(interfaces.first { $0.name == interfaceA })
-            let link = try pair.ip(pair.a, "-o", "link", "show", "dev", interfaceA)
+            let link = try await pair.ip(pair.a, "-o", "link", "show", "dev", interfaceA)
             #expect(a.index == Int32(link.prefix { $0 != ":" }))
             #expect(a.mac == Self.word(after: "link/ether", in: link).flatMap { MACAddress($0) })
             #expect(a.mac != nil)
@@ -44,7 +44,7 @@ struct LinkInterfaceScannerTests {
             #expect(a.master == nil)
             #expect(a.ipv4 == [pair.ipv4A])
             #expect(a.ipv6 == [pair.ipv6A])
-            let linkLocal = try pair.ip(pair.a, "-6", "-o", "addr", "show", "dev", interfaceA, "scope", "link")
+            let linkLocal = try await pair.ip(pair.a, "-6", "-o", "addr", "show", "dev", interfaceA, "scope", "link")
             let expectedLinkLocal = Self.word(after: "inet6", in: linkLocal)?.split(separator: "/").first
             #expect(a.ipv6LinkLocal != nil)
             #expect(a.ipv6LinkLocal == expectedLinkLocal.flatMap { IPv6Address($0) })

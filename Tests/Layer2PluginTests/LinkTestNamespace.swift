@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import LabKit
 import LBKernel
 import Synchronization
 
@@ -34,60 +35,65 @@ struct LinkTestNamespace: Sendable {
     var ipv6B: IPv6Address { IPv6Address(0xfd00_0097_0000_0000 << 64 | UInt128(number) << 64 | 2) }
 
     /// Whether namespace tests can run here: root with `ip` installed.
-    static var available: Bool { getuid() == 0 && LinkTestCommand.has("ip") }
+    static var available: Bool { getuid() == 0 && Command.path(of: "ip") != nil }
 
     /// Creates a pair, runs `body` with it and deletes the pair, also when `body` throws.
     static func with<T>(_ body: (LinkTestNamespace) async throws -> T) async throws -> T {
-        let pair = try create()
-        defer { pair.delete() }
-        return try await body(pair)
+        let pair = try await create()
+        do {
+            let result = try await body(pair)
+            await pair.delete()
+            return result
+        } catch {
+            await pair.delete()
+            throw error
+        }
     }
 
     /// Creates the namespaces, the veth pair and the addresses (deleting what was made if a step fails).
-    static func create() throws -> LinkTestNamespace {
-        removeStale()
+    static func create() async throws -> LinkTestNamespace {
+        await removeStale()
         let number = counter.add(1, ordering: .relaxed).newValue
         precondition(number < 255, "too many link test namespaces in one process")
         let pid = getpid()
         let pair = LinkTestNamespace(a: "lbdh-lk-\(pid)-\(number)a", b: "lbdh-lk-\(pid)-\(number)b",
                                      interfaceA: "lk\(number)a", interfaceB: "lk\(number)b", number: number)
         do {
-            try LinkTestCommand.check(["ip", "netns", "add", pair.a])
-            try LinkTestCommand.check(["ip", "netns", "add", pair.b])
-            try LinkTestCommand.check(["ip", "link", "add", pair.interfaceA, "netns", pair.a, "type", "veth",
-                                       "peer", "name", pair.interfaceB, "netns", pair.b])
+            try await Command.check(["ip", "netns", "add", pair.a])
+            try await Command.check(["ip", "netns", "add", pair.b])
+            try await Command.check(["ip", "link", "add", pair.interfaceA, "netns", pair.a, "type", "veth",
+                                     "peer", "name", pair.interfaceB, "netns", pair.b])
             for (namespace, interface, host) in [(pair.a, pair.interfaceA, 1), (pair.b, pair.interfaceB, 2)] {
-                try LinkTestCommand.check(["ip", "netns", "exec", namespace, "sysctl", "-qw",
+                try await Command.check(["ip", "netns", "exec", namespace, "sysctl", "-qw",
                                            "net.ipv6.conf.\(interface).accept_dad=0"])
-                try LinkTestCommand.check(["ip", "-n", namespace, "addr", "add", "10.97.\(number).\(host)/24",
+                try await Command.check(["ip", "-n", namespace, "addr", "add", "10.97.\(number).\(host)/24",
                                            "dev", interface])
-                try LinkTestCommand.check(["ip", "-n", namespace, "addr", "add", "fd00:97:0:\(String(number, radix: 16))::\(host)/64",
+                try await Command.check(["ip", "-n", namespace, "addr", "add", "fd00:97:0:\(String(number, radix: 16))::\(host)/64",
                                            "dev", interface, "nodad"])
-                try LinkTestCommand.check(["ip", "-n", namespace, "link", "set", interface, "up"])
+                try await Command.check(["ip", "-n", namespace, "link", "set", interface, "up"])
             }
         } catch {
-            pair.delete()
+            await pair.delete()
             throw error
         }
         return pair
     }
 
     /// Deletes both namespaces (their interfaces go with them); errors are ignored.
-    func delete() {
-        _ = try? LinkTestCommand.run(["ip", "netns", "del", a])
-        _ = try? LinkTestCommand.run(["ip", "netns", "del", b])
+    func delete() async {
+        await LabNamespaces.delete([a, b])
     }
 
     /// Deletes namespaces an earlier, crashed test process of this suite left behind.
-    private static func removeStale() {
-        guard let list = try? LinkTestCommand.run(["ip", "netns", "list"]).output else { return }
+    private static func removeStale() async {
+        guard let list = try? await Command.run(["ip", "netns", "list"]).stdout else { return }
         for line in list.split(separator: "\n") {
             let name = String(line.split(separator: " ").first ?? "")
             let parts = name.split(separator: "-")
             guard name.hasPrefix("lbdh-lk-"), parts.count == 4, let pid = Int32(parts[2]), pid != getpid(),
                 kill(pid, 0) != 0, errno == ESRCH
             else { continue }
-            _ = try? LinkTestCommand.run(["ip", "netns", "del", name])
+            await LabNamespaces.delete([name])
         }
     }
 
@@ -103,8 +109,8 @@ struct LinkTestNamespace: Sendable {
 
     /// `ip -n <namespace> <arguments>`, which must succeed; its output.
     @discardableResult
-    func ip(_ namespace: String, _ arguments: String...) throws -> String {
-        try LinkTestCommand.check(["ip", "-n", namespace] + arguments)
+    func ip(_ namespace: String, _ arguments: String...) async throws -> String {
+        try await Command.check(["ip", "-n", namespace] + arguments).stdout
     }
 
     /// Runs `body` on a new thread that first enters the network namespace `name`; the thread ends after it.
@@ -126,11 +132,11 @@ struct LinkTestNamespace: Sendable {
     private static func enter(_ name: String) throws {
         let fd = open("/var/run/netns/\(name)", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw LinkTestCommand.Failure(description: "open /var/run/netns/\(name): \(String(cString: strerror(errno)))")
+            throw LabError("open /var/run/netns/\(name): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
         guard let setns, setns(fd, cloneNewNet) == 0 else {
-            throw LinkTestCommand.Failure(description: "setns(\(name)): \(String(cString: strerror(errno)))")
+            throw LabError("setns(\(name)): \(String(cString: strerror(errno)))")
         }
     }
 

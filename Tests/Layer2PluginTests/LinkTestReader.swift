@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 import Layer2Plugin
 import Synchronization
 
@@ -55,7 +56,7 @@ final class LinkTestReader: Sendable {
         while true {
             if let value = check() { return value }
             guard clock.now < deadline else {
-                throw LinkTestCommand.Failure(description: "timed out after \(limit) waiting for \(what)")
+                throw LabError("timed out after \(limit) waiting for \(what)")
             }
             try await Task.sleep(for: .milliseconds(5))
         }

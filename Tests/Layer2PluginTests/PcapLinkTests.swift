@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 import Layer2Plugin
 import LBKernel
 import Testing
@@ -19,9 +20,9 @@ struct PcapLinkTests {
             let linkB = try await pair.inB { try PcapLink(interface: pair.interfaceB) }
             defer { link.close(); linkB.close() }
             let reader = LinkTestReader(link)
-            let arping = try LinkTestCommand.run(["ip", "netns", "exec", pair.b, "arping", "-c", "1", "-w", "3",
-                                                  "-I", pair.interfaceB, "\(pair.ipv4A)"])
-            #expect(arping.status == 0, "arping: \(arping.output)")   // A's kernel answered
+            let arping = try await Command.run(["ip", "netns", "exec", pair.b, "arping", "-c", "1", "-w", "3",
+                                                "-I", pair.interfaceB, "\(pair.ipv4A)"])
+            #expect(arping.status == 0, "\(arping)")   // A's kernel answered
             let request = try await reader.waitForFrame("arping's request for \(pair.ipv4A)") {
                 Self.isARPRequest($0, for: pair.ipv4A)
             }
@@ -150,8 +151,8 @@ struct PcapLinkTests {
             let linkB = try await pair.inB { try PcapLink(interface: pair.interfaceB) }
             defer { linkA.close(); linkB.close() }
             let reader = LinkTestReader(linkA)
-            try pair.ip(pair.a, "link", "set", pair.interfaceA, "down")
-            try pair.ip(pair.a, "link", "set", pair.interfaceA, "up")
+            try await pair.ip(pair.a, "link", "set", pair.interfaceA, "down")
+            try await pair.ip(pair.a, "link", "set", pair.interfaceA, "up")
             // The peer's carrier may come back a moment after `up`: resend until a frame arrives.
             let marker = LinkTestFrames.icmpv6(type: 136)
             try await LinkTestReader.poll(within: .seconds(5), "a frame after down/up") { () -> Bool? in
@@ -172,13 +173,13 @@ struct PcapLinkTests {
             defer { link.close() }
             let reader = LinkTestReader(link)
             if downFirst {
-                try pair.ip(pair.a, "link", "set", pair.interfaceA, "down")
+                try await pair.ip(pair.a, "link", "set", pair.interfaceA, "down")
                 // Give the reader a chance to see the ENETDOWN while the interface still exists (not needed for
                 // correctness: the test passes either way with a working link, and hangs with a broken one).
                 try await Task.sleep(for: .milliseconds(100))
                 #expect(reader.ended == nil)
             }
-            try pair.ip(pair.a, "link", "del", pair.interfaceA)
+            try await pair.ip(pair.a, "link", "del", pair.interfaceA)
             let ended = try await reader.waitForEnd()
             #expect(throws: LinkError.self) { try ended.get() }
             if case .failure(let error) = ended {

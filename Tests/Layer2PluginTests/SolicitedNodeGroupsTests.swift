@@ -9,8 +9,8 @@ struct SolicitedNodeGroupsTests {
     static let second = IPv6Address("ff02::1:ff12:3456")!
 
     /// The IPv6 groups `ip -6 maddr` lists for the interface (the kernel's own included).
-    static func joined(_ pair: LinkTestNamespace) throws -> Set<IPv6Address> {
-        let output = try pair.ip(pair.a, "-6", "maddr", "show", "dev", pair.interfaceA)
+    static func joined(_ pair: LinkTestNamespace) async throws -> Set<IPv6Address> {
+        let output = try await pair.ip(pair.a, "-6", "maddr", "show", "dev", pair.interfaceA)
         return Set(output.split(separator: "\n").compactMap { line in
             let words = line.split(separator: " ", omittingEmptySubsequences: true)
             guard words.count >= 2, words[0].hasSuffix("inet6") else { return nil }
@@ -27,23 +27,23 @@ struct SolicitedNodeGroupsTests {
             let interface = pair.interfaceA
             let index = try await pair.inA { Int32(if_nametoindex(interface)) }
             #expect(index > 0)
-            #expect(try !Self.joined(pair).contains(Self.first))
+            #expect(try await !Self.joined(pair).contains(Self.first))
             // The first set opens the interface's socket, which must happen inside the namespace.
             try await pair.inA { try groups.set([Self.first], on: interface, index: index) }
-            #expect(try Self.joined(pair).contains(Self.first))
+            #expect(try await Self.joined(pair).contains(Self.first))
             #expect(groups.groups(on: interface) == [Self.first])
 
             try groups.set([Self.first], on: interface, index: index)
             #expect(groups.groups(on: interface) == [Self.first])
-            #expect(try Self.joined(pair).contains(Self.first))
+            #expect(try await Self.joined(pair).contains(Self.first))
 
             try groups.set([Self.second], on: interface, index: index)
-            let afterSwap = try Self.joined(pair)
+            let afterSwap = try await Self.joined(pair)
             #expect(afterSwap.contains(Self.second))
             #expect(!afterSwap.contains(Self.first))
 
             try groups.set([], on: interface, index: index)
-            let afterEmpty = try Self.joined(pair)
+            let afterEmpty = try await Self.joined(pair)
             #expect(!afterEmpty.contains(Self.first) && !afterEmpty.contains(Self.second))
             #expect(groups.groups(on: interface).isEmpty)
         }
@@ -58,9 +58,9 @@ struct SolicitedNodeGroupsTests {
             try await pair.inA {
                 try groups.set([Self.first, Self.second], on: interface, index: Int32(if_nametoindex(interface)))
             }
-            #expect(try Self.joined(pair).isSuperset(of: [Self.first, Self.second]))
+            #expect(try await Self.joined(pair).isSuperset(of: [Self.first, Self.second]))
             groups.leaveAll()
-            #expect(try Self.joined(pair).isDisjoint(with: [Self.first, Self.second]))
+            #expect(try await Self.joined(pair).isDisjoint(with: [Self.first, Self.second]))
             #expect(groups.groups(on: interface).isEmpty)
         }
     }
