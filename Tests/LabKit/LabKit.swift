@@ -1,4 +1,5 @@
-// LabKit: what the root acceptance tests share (BGPRouterTests, Layer2LabTests).
+// LabKit: what the root acceptance tests share (BGPRouterTests, Layer2LabTests, the Layer 2 link tests, the
+// Kubernetes end-to-end tests).
 //
 // ChildProcess starts a program with posix_spawn (empty signal mask, default handlers, descriptors 0-2 only) and
 // reaps it by pid; Command runs one to completion and returns its output (CommandResult); LabProcess is a
